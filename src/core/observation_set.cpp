@@ -1,0 +1,121 @@
+#include "observation_set.hpp"
+
+#include <cstring>
+
+#include "error.hpp"
+
+namespace reliability {
+
+namespace {
+
+constexpr std::uint8_t kFormatVersion = 1;
+constexpr std::uint8_t kHasParameters = 1u << 0;
+constexpr std::uint8_t kWindowEmpty = 1u << 1;
+constexpr std::uint8_t kHasLower = 1u << 2;
+constexpr std::uint8_t kHasUpper = 1u << 3;
+constexpr std::uint8_t kHasMaxGap = 1u << 4;
+constexpr std::uint8_t kKnownFlags = kHasParameters | kWindowEmpty | kHasLower | kHasUpper | kHasMaxGap;
+constexpr std::size_t kHeaderBytes = 2 + 4 * 8;
+constexpr std::size_t kObservationBytes = 9;
+
+// Fixed little-endian layout, so a state serialized on one shard reads the same on another.
+void put_u64(std::string& out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+std::uint64_t get_u64(const unsigned char* p) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+    return v;
+}
+
+[[noreturn]] void corrupt(const char* what) {
+    throw Error(ErrorKind::CorruptState, std::string("invalid serialized uptime state: ") + what);
+}
+
+}  // namespace
+
+void ObservationSet::set_parameters(const Window& window, std::optional<Micros> max_gap_us) {
+    if (max_gap_us) check_max_gap(*max_gap_us);
+    if (has_parameters_) {
+        if (window_ != window || max_gap_ != max_gap_us) {
+            throw Error(ErrorKind::InvalidParameter,
+                        "the window and max_gap must be the same for every row of a group");
+        }
+        return;
+    }
+    has_parameters_ = true;
+    window_ = window;
+    max_gap_ = max_gap_us;
+}
+
+void ObservationSet::merge(const ObservationSet& other) {
+    if (!other.has_parameters_) return;
+    set_parameters(other.window_, other.max_gap_);
+    observations_.insert(observations_.end(), other.observations_.begin(), other.observations_.end());
+}
+
+Availability ObservationSet::measure(Micros max_gap_us) {
+    sort_and_check(observations_);
+    return reliability::measure(observations_, window_, max_gap_us);
+}
+
+std::string ObservationSet::serialize() const {
+    std::string out;
+    out.reserve(kHeaderBytes + kObservationBytes * observations_.size());
+    std::uint8_t flags = 0;
+    if (has_parameters_) flags |= kHasParameters;
+    if (window_.empty) flags |= kWindowEmpty;
+    if (window_.lower) flags |= kHasLower;
+    if (window_.upper) flags |= kHasUpper;
+    if (max_gap_) flags |= kHasMaxGap;
+    out.push_back(static_cast<char>(kFormatVersion));
+    out.push_back(static_cast<char>(flags));
+    put_u64(out, static_cast<std::uint64_t>(window_.lower.value_or(0)));
+    put_u64(out, static_cast<std::uint64_t>(window_.upper.value_or(0)));
+    put_u64(out, static_cast<std::uint64_t>(max_gap_.value_or(0)));
+    put_u64(out, observations_.size());
+    for (const Observation& o : observations_) {
+        put_u64(out, static_cast<std::uint64_t>(o.at));
+        out.push_back(o.online ? 1 : 0);
+    }
+    return out;
+}
+
+ObservationSet ObservationSet::deserialize(const char* data, std::size_t len) {
+    if (len < kHeaderBytes) corrupt("too short");
+    const auto* p = reinterpret_cast<const unsigned char*>(data);
+    if (p[0] != kFormatVersion) corrupt("unknown format version");
+    const std::uint8_t flags = p[1];
+    if ((flags & ~kKnownFlags) != 0) corrupt("unknown flags");
+    const std::uint64_t n = get_u64(p + 2 + 24);
+    if (n > (len - kHeaderBytes) / kObservationBytes || kHeaderBytes + n * kObservationBytes != len) {
+        corrupt("length does not match the observation count");
+    }
+
+    ObservationSet set;
+    if (flags & kHasParameters) {
+        Window w;
+        w.empty = (flags & kWindowEmpty) != 0;
+        if (flags & kHasLower) w.lower = static_cast<Micros>(get_u64(p + 2));
+        if (flags & kHasUpper) w.upper = static_cast<Micros>(get_u64(p + 10));
+        std::optional<Micros> gap;
+        if (flags & kHasMaxGap) gap = static_cast<Micros>(get_u64(p + 18));
+        try {
+            set.set_parameters(w, gap);
+        } catch (const Error&) {
+            corrupt("max_gap is not positive");
+        }
+    } else if (flags != 0 || n != 0) {
+        corrupt("observations without parameters");
+    }
+    set.observations_.reserve(n);
+    const unsigned char* q = p + kHeaderBytes;
+    for (std::uint64_t i = 0; i < n; ++i, q += kObservationBytes) {
+        if (q[8] > 1) corrupt("online flag is not a boolean");
+        set.observations_.push_back(Observation{static_cast<Micros>(get_u64(q)), q[8] == 1});
+    }
+    return set;
+}
+
+}  // namespace reliability

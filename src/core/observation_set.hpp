@@ -1,0 +1,45 @@
+// The transition state of the uptime aggregates: the observations of one group plus the
+// window and max_gap they are measured with. Mergeable (parallel combine) and
+// serializable (to move between parallel workers, or shards).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "availability.hpp"
+
+namespace reliability {
+
+class ObservationSet {
+public:
+    // Every row of a group must carry the same window and max_gap; max_gap may be absent
+    // (the caller fills it from settings before measuring).
+    void set_parameters(const Window& window, std::optional<Micros> max_gap_us);
+    bool has_parameters() const { return has_parameters_; }
+
+    void add(Micros at, bool online) { observations_.push_back(Observation{at, online}); }
+    void merge(const ObservationSet& other);
+
+    std::size_t size() const { return observations_.size(); }
+    const Window& window() const { return window_; }
+    const std::optional<Micros>& max_gap() const { return max_gap_; }
+
+    // Sorts, rejects duplicates, and runs the sweep.
+    Availability measure(Micros max_gap_us);
+
+    // Compact binary form: header, then 9 bytes per observation.
+    std::string serialize() const;
+    static ObservationSet deserialize(const char* data, std::size_t len);
+
+    std::size_t bytes_per_observation() const { return sizeof(Observation); }
+
+private:
+    bool has_parameters_ = false;
+    Window window_;
+    std::optional<Micros> max_gap_;
+    std::vector<Observation> observations_;
+};
+
+}  // namespace reliability

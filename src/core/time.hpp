@@ -1,0 +1,51 @@
+// Time in the core is int64 microseconds, the same unit as PostgreSQL's timestamptz,
+// so every sum is exact; conversion to seconds happens once, at the edge.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+#include "error.hpp"
+
+namespace reliability {
+
+using Micros = std::int64_t;
+
+constexpr Micros kMicrosPerSecond = 1'000'000;
+constexpr Micros kMaxMicros = std::numeric_limits<Micros>::max();
+constexpr Micros kMinMicros = std::numeric_limits<Micros>::min();
+
+inline double to_seconds(Micros us) { return static_cast<double>(us) / 1e6; }
+
+// a + b, clamped to the int64 range (cover ends near the end of time saturate).
+inline Micros saturating_add(Micros a, Micros b) {
+    Micros r;
+    if (__builtin_add_overflow(a, b, &r)) return b > 0 ? kMaxMicros : kMinMicros;
+    return r;
+}
+
+inline Micros saturating_sub(Micros a, Micros b) {
+    Micros r;
+    if (__builtin_sub_overflow(a, b, &r)) return b < 0 ? kMaxMicros : kMinMicros;
+    return r;
+}
+
+// a + b, or an OutOfRange error: used where a wrong answer would be worse than none.
+inline Micros checked_add(Micros a, Micros b) {
+    Micros r;
+    if (__builtin_add_overflow(a, b, &r)) throw Error(ErrorKind::OutOfRange, "time arithmetic out of range");
+    return r;
+}
+
+inline Micros checked_sub(Micros a, Micros b) {
+    Micros r;
+    if (__builtin_sub_overflow(a, b, &r)) throw Error(ErrorKind::OutOfRange, "time arithmetic out of range");
+    return r;
+}
+
+// The fixed length of a PostgreSQL interval, as extract(epoch FROM interval) defines it:
+// a day is 86,400 s, a month 30 days, a year (12 months) 365.25 days.
+// Throws OutOfRange when the length does not fit in int64 microseconds.
+Micros interval_micros(std::int64_t time_us, std::int32_t days, std::int32_t months);
+
+}  // namespace reliability

@@ -1,0 +1,88 @@
+-- Settings: the one row of scoring parameters (SPEC §4). Lengths are intervals taken as
+-- fixed lengths (extract(epoch ...)), so the checks compare epochs, not calendar intervals.
+
+CREATE TABLE reliability.settings (
+    singleton            boolean PRIMARY KEY DEFAULT true CONSTRAINT settings_single_row CHECK (singleton),
+    score_window         interval NOT NULL DEFAULT interval '30 days',
+    max_gap              interval NOT NULL DEFAULT interval '15 minutes',
+    weight_uptime        double precision NOT NULL DEFAULT 0.4,
+    weight_interruption  double precision NOT NULL DEFAULT 0.4,
+    weight_rating        double precision NOT NULL DEFAULT 0.2,
+    interruption_horizon interval NOT NULL DEFAULT interval '24 hours',
+    rating_prior_mean    double precision NOT NULL DEFAULT 4.0,
+    rating_prior_weight  double precision NOT NULL DEFAULT 5,
+    min_history          interval NOT NULL DEFAULT interval '7 days',
+    tier_excellent       double precision NOT NULL DEFAULT 90,
+    tier_good            double precision NOT NULL DEFAULT 75,
+    tier_fair            double precision NOT NULL DEFAULT 60,
+    stale_after          interval NOT NULL DEFAULT interval '24 hours',
+    auto_blacklist_below double precision DEFAULT NULL,
+    auto_blacklist_for   interval NOT NULL DEFAULT interval '24 hours',
+    CONSTRAINT settings_score_window_positive CHECK (pg_catalog.date_part('epoch', score_window) > 0),
+    CONSTRAINT settings_max_gap_positive CHECK (pg_catalog.date_part('epoch', max_gap) > 0),
+    CONSTRAINT settings_interruption_horizon_positive CHECK (pg_catalog.date_part('epoch', interruption_horizon) > 0),
+    CONSTRAINT settings_stale_after_positive CHECK (pg_catalog.date_part('epoch', stale_after) > 0),
+    CONSTRAINT settings_auto_blacklist_for_positive CHECK (pg_catalog.date_part('epoch', auto_blacklist_for) > 0),
+    CONSTRAINT settings_min_history_not_negative CHECK (pg_catalog.date_part('epoch', min_history) >= 0),
+    CONSTRAINT settings_weight_uptime_range CHECK (weight_uptime >= 0 AND weight_uptime <= 1),
+    CONSTRAINT settings_weight_interruption_range CHECK (weight_interruption >= 0 AND weight_interruption <= 1),
+    CONSTRAINT settings_weight_rating_range CHECK (weight_rating >= 0 AND weight_rating <= 1),
+    CONSTRAINT settings_weights_sum_to_one
+        CHECK (pg_catalog.abs(weight_uptime + weight_interruption + weight_rating - 1) <= 1e-9),
+    CONSTRAINT settings_rating_prior_mean_range CHECK (rating_prior_mean >= 1 AND rating_prior_mean <= 5),
+    CONSTRAINT settings_rating_prior_weight_range
+        CHECK (rating_prior_weight >= 0 AND rating_prior_weight < 'infinity'::double precision),
+    CONSTRAINT settings_tiers_range CHECK (tier_fair >= 0 AND tier_excellent <= 100),
+    CONSTRAINT settings_tiers_ordered CHECK (tier_excellent >= tier_good AND tier_good >= tier_fair),
+    CONSTRAINT settings_auto_blacklist_below_range
+        CHECK (auto_blacklist_below >= 0 AND auto_blacklist_below <= 100)
+);
+COMMENT ON TABLE reliability.settings IS
+    'The one row of scoring parameters (SPEC §4). UPDATE it to change them; every cached score is recomputed.';
+COMMENT ON COLUMN reliability.settings.score_window IS 'Length of the window a score looks back over (fixed length).';
+COMMENT ON COLUMN reliability.settings.max_gap IS 'How long one observation speaks for at most; later time is unknown.';
+COMMENT ON COLUMN reliability.settings.interruption_horizon IS 'Job length whose survival chance is the interruption component.';
+COMMENT ON COLUMN reliability.settings.min_history IS 'Covered time below which a machine stays in tier new.';
+COMMENT ON COLUMN reliability.settings.stale_after IS 'A machine with no observation this recent is stale.';
+COMMENT ON COLUMN reliability.settings.auto_blacklist_below IS 'Scores below this blacklist the machine automatically; NULL turns it off.';
+
+INSERT INTO reliability.settings DEFAULT VALUES;
+
+-- Keep exactly one row: a second INSERT (as a pg_dump restore does, after CREATE EXTENSION
+-- made the default row) updates the existing row instead; DELETE and TRUNCATE are refused.
+CREATE FUNCTION reliability._settings_merge_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT FROM reliability.settings) THEN
+        UPDATE reliability.settings s SET
+            score_window = NEW.score_window, max_gap = NEW.max_gap,
+            weight_uptime = NEW.weight_uptime, weight_interruption = NEW.weight_interruption,
+            weight_rating = NEW.weight_rating, interruption_horizon = NEW.interruption_horizon,
+            rating_prior_mean = NEW.rating_prior_mean, rating_prior_weight = NEW.rating_prior_weight,
+            min_history = NEW.min_history, tier_excellent = NEW.tier_excellent, tier_good = NEW.tier_good,
+            tier_fair = NEW.tier_fair, stale_after = NEW.stale_after,
+            auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for;
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION reliability._settings_merge_insert() IS 'Internal: turns an INSERT into reliability.settings into an UPDATE of its one row.';
+
+CREATE FUNCTION reliability._settings_refuse_removal() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'reliability.settings must keep its one row; UPDATE it instead'
+        USING ERRCODE = 'restrict_violation';
+END
+$$;
+COMMENT ON FUNCTION reliability._settings_refuse_removal() IS 'Internal: refuses DELETE and TRUNCATE on reliability.settings.';
+
+CREATE TRIGGER settings_merge_insert BEFORE INSERT ON reliability.settings
+    FOR EACH ROW EXECUTE FUNCTION reliability._settings_merge_insert();
+CREATE TRIGGER settings_refuse_delete BEFORE DELETE ON reliability.settings
+    FOR EACH ROW EXECUTE FUNCTION reliability._settings_refuse_removal();
+CREATE TRIGGER settings_refuse_truncate BEFORE TRUNCATE ON reliability.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._settings_refuse_removal();
+
+SELECT pg_catalog.pg_extension_config_dump('reliability.settings', '');
