@@ -88,6 +88,11 @@ ObservationSet ObservationSet::deserialize(const char* data, std::size_t len) {
     if (p[0] != kFormatVersion) corrupt("unknown format version");
     const std::uint8_t flags = p[1];
     if ((flags & ~kKnownFlags) != 0) corrupt("unknown flags");
+    // An absent field is written as zeros; anything else is not a state serialize() made.
+    if ((!(flags & kHasLower) && get_u64(p + 2) != 0) || (!(flags & kHasUpper) && get_u64(p + 10) != 0) ||
+        (!(flags & kHasMaxGap) && get_u64(p + 18) != 0)) {
+        corrupt("absent field is not zero");
+    }
     const std::uint64_t n = get_u64(p + 2 + 24);
     if (n > (len - kHeaderBytes) / kObservationBytes || kHeaderBytes + n * kObservationBytes != len) {
         corrupt("length does not match the observation count");

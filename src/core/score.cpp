@@ -1,5 +1,6 @@
 #include "score.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "error.hpp"
@@ -75,7 +76,14 @@ double interruption_component(std::int64_t k, double online_seconds, Micros hori
 std::optional<double> smoothed_rating_mean(std::int64_t count, std::int64_t sum, const ScoreParameters& p) {
     const double weight = p.rating_prior_weight + static_cast<double>(count);
     if (weight == 0.0) return std::nullopt;
-    return (p.rating_prior_weight * p.rating_prior_mean + static_cast<double>(sum)) / weight;
+    const double numerator = p.rating_prior_weight * p.rating_prior_mean + static_cast<double>(sum);
+    // A prior weight near DBL_MAX overflows the numerator: the same mean, in a form that cannot.
+    const double mean = std::isfinite(numerator)
+                            ? numerator / weight
+                            : p.rating_prior_mean * (p.rating_prior_weight / weight) + static_cast<double>(sum) / weight;
+    // A weighted mean of values in [1, 5] lies in [1, 5]; rounding (counts beyond 2^53, a
+    // fractional prior weight) can put it an ulp outside, and R = (mean - 1) / 4 outside [0, 1].
+    return std::min(5.0, std::max(1.0, mean));
 }
 
 std::optional<double> combine(std::optional<double> uptime, double interruption, std::optional<double> rating,
@@ -94,8 +102,9 @@ ScoreComponents compute(const ScoreInputs& in, const ScoreParameters& p) {
     ScoreComponents c;
     c.uptime = in.uptime;
     c.interruption = interruption_component(in.interruptions, in.online_seconds, p.interruption_horizon_us);
-    c.rating_mean = smoothed_rating_mean(in.rating_count, in.rating_sum, p);
-    if (c.rating_mean) c.rating = (*c.rating_mean - 1.0) / 4.0;
+    const RatingPart r = rating_part(in.rating_count, in.rating_sum, p);
+    c.rating_mean = r.mean;
+    c.rating = r.component;
     c.score = combine(c.uptime, c.interruption, c.rating, p);
     return c;
 }
@@ -106,6 +115,34 @@ Tier tier_of(std::optional<double> score, double covered_seconds, const ScorePar
     if (*score >= p.tier_good) return Tier::Good;
     if (*score >= p.tier_fair) return Tier::Fair;
     return Tier::Poor;
+}
+
+RatingPart rating_part(std::int64_t count, std::int64_t sum, const ScoreParameters& p) {
+    RatingPart r;
+    r.count = count;
+    r.mean = smoothed_rating_mean(count, sum, p);
+    if (r.mean) r.component = (*r.mean - 1.0) / 4.0;
+    return r;
+}
+
+std::optional<double> ScoreSnapshot::coverage() const {
+    if (window_us <= 0) return std::nullopt;
+    return static_cast<double>(covered_us()) / static_cast<double>(window_us);
+}
+
+ScoreSnapshot snapshot(Micros online_us, Micros offline_us, Micros window_us, std::int64_t interruptions,
+                       const RatingPart& rating, const ScoreParameters& p) {
+    ScoreSnapshot s;
+    s.online_us = online_us;
+    s.offline_us = offline_us;
+    s.window_us = window_us;
+    s.interruptions = interruptions;
+    s.rating = rating;
+    if (s.covered_us() > 0) s.uptime = static_cast<double>(online_us) / static_cast<double>(s.covered_us());
+    s.interruption = interruption_component(interruptions, to_seconds(online_us), p.interruption_horizon_us);
+    s.score = combine(s.uptime, s.interruption, rating.component, p);
+    s.tier = tier_of(s.score, to_seconds(s.covered_us()), p);
+    return s;
 }
 
 const char* tier_name(Tier t) {

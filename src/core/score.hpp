@@ -60,4 +60,31 @@ enum class Tier { Excellent, Good, Fair, Poor, New };
 Tier tier_of(std::optional<double> score, double covered_seconds, const ScoreParameters& p);
 const char* tier_name(Tier t);
 
+// The rating term: from all ratings (count, sum of stars), or carried over from a cache.
+struct RatingPart {
+    std::int64_t count = 0;
+    std::optional<double> mean;       // smoothed mean
+    std::optional<double> component;  // R = (mean - 1) / 4
+};
+RatingPart rating_part(std::int64_t count, std::int64_t sum, const ScoreParameters& p);
+
+// A machine's whole score from its exact window totals: what reliability.score() returns
+// and what the cache holds, computed by the same code so the two agree bit for bit.
+struct ScoreSnapshot {
+    std::optional<double> score;
+    Tier tier = Tier::New;
+    std::optional<double> uptime;
+    double interruption = 1;
+    RatingPart rating;
+    Micros online_us = 0;
+    Micros offline_us = 0;
+    Micros window_us = 0;
+    std::int64_t interruptions = 0;
+
+    Micros covered_us() const { return online_us + offline_us; }
+    std::optional<double> coverage() const;
+};
+ScoreSnapshot snapshot(Micros online_us, Micros offline_us, Micros window_us, std::int64_t interruptions,
+                       const RatingPart& rating, const ScoreParameters& p);
+
 }  // namespace reliability

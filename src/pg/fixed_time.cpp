@@ -1,0 +1,38 @@
+// reliability.add_fixed / sub_fixed: timestamptz +/- the fixed length of an interval.
+#include "cpp_boundary.hpp"
+#include "pg_time.hpp"
+
+extern "C" {
+#include "fmgr.h"
+#include "utils/timestamp.h"
+}
+
+using namespace reliability::pg;
+
+namespace {
+
+Datum shift(FunctionCallInfo fcinfo, int sign) {
+    TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+    const Interval* length = PG_GETARG_INTERVAL_P(1);
+    if (TIMESTAMP_NOT_FINITE(ts)) PG_RETURN_TIMESTAMPTZ(ts);  // infinity +/- a length is still infinity
+    reliability::Micros us = interval_length(length);
+    TimestampTz result = guarded([&] {
+        return sign > 0 ? reliability::checked_add(ts, us) : reliability::checked_sub(ts, us);
+    });
+    if (!IS_VALID_TIMESTAMP(result)) {
+        ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("timestamp out of range")));
+    }
+    PG_RETURN_TIMESTAMPTZ(result);
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(reliability_add_fixed);
+Datum reliability_add_fixed(PG_FUNCTION_ARGS) { return shift(fcinfo, +1); }
+
+PG_FUNCTION_INFO_V1(reliability_sub_fixed);
+Datum reliability_sub_fixed(PG_FUNCTION_ARGS) { return shift(fcinfo, -1); }
+
+}  // extern "C"

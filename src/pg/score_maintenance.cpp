@@ -1,0 +1,434 @@
+// reliability._recompute(): the new cached score rows for a batch of machines, computed
+// incrementally where the cache allows it (SPEC §5). The caller (the trigger functions in
+// src/sql/50_maintenance.sql) has locked the machines' rows of reliability.scores in
+// machine order; this function only reads, with SPI, and returns the rows to write.
+//
+// Per machine, with cached window [a1, b1) and new window [a2, b2), b2 = max(as_of, b1):
+//  - slide: read only the rows near the window's two ends (core sliding_window.hpp);
+//  - full: read the whole window, when there is no usable cache, the caller asks for it,
+//    or a fresh row lies before a2.
+#include <algorithm>
+#include <cstring>
+
+#include "cpp_boundary.hpp"
+#include "pg_time.hpp"
+#include "score_row.hpp"
+#include "settings.hpp"
+#include "sliding_window.hpp"
+
+extern "C" {
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+}
+
+using namespace reliability;
+using namespace reliability::pg;
+
+namespace {
+
+// One machine of the batch. Plain data: it lives in palloc'd arrays across SPI calls.
+struct MachineWork {
+    int64 machine_id;
+    bool has_cache;          // a usable cached row (finite computed_at)
+    TimestampTz b1;          // cached computed_at
+    Micros cached_online_us, cached_offline_us;
+    int64 cached_rating_count;
+    bool cached_mean_null;
+    double cached_mean, cached_component;
+    bool cached_last_null;
+    TimestampTz cached_last;
+    int fresh_begin, fresh_end;  // this machine's slice of the fresh times
+    TimestampTz a2, b2;
+    bool full;
+    SlideRanges ranges;
+    int rows_begin[2], rows_end[2];  // fetched rows: [0] head or whole window, [1] tail
+    int64 interruptions;
+    int64 rating_count, rating_sum;
+    bool last_null;
+    TimestampTz last;
+};
+
+struct FetchedRow {
+    int32 range;  // index into the range arrays of the fetch
+    Observation obs;
+};
+
+void spi_check(int rc, int expected, const char* what) {
+    if (rc != expected) elog(ERROR, "reliability: %s failed: %s", what, SPI_result_code_string(rc));
+}
+
+Datum int8_array(const int64* v, int n) {
+    Datum* d = static_cast<Datum*>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+    for (int i = 0; i < n; ++i) d[i] = Int64GetDatum(v[i]);
+    return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+Datum tstz_array(const TimestampTz* v, int n) {
+    Datum* d = static_cast<Datum*>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+    for (int i = 0; i < n; ++i) d[i] = TimestampTzGetDatum(v[i]);
+    return PointerGetDatum(construct_array(d, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+Datum int4_array(const int32* v, int n) {
+    Datum* d = static_cast<Datum*>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+    for (int i = 0; i < n; ++i) d[i] = Int32GetDatum(v[i]);
+    return PointerGetDatum(construct_array(d, n, INT4OID, 4, true, TYPALIGN_INT));
+}
+
+// Runs a query over parallel arrays (index, machine, lo, hi) and returns its tuples.
+void run_ranges(const char* sql, const int32* idx, const int64* machine, const TimestampTz* lo,
+                const TimestampTz* hi, int n) {
+    Oid types[4] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+    Datum values[4] = {int4_array(idx, n), int8_array(machine, n), tstz_array(lo, n), tstz_array(hi, n)};
+    spi_check(SPI_execute_with_args(sql, 4, types, values, nullptr, false, 0), SPI_OK_SELECT, "reading a batch");
+}
+
+const char* const kFetchObservations =
+    "SELECT r.i, o.observed_at, o.online "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi) "
+    "JOIN reliability.observations o ON o.machine_id = r.m AND o.observed_at >= r.lo AND o.observed_at < r.hi";
+
+const char* const kCountInterruptions =
+    "SELECT r.i, (SELECT pg_catalog.count(*) FROM reliability.interruptions x "
+    "              WHERE x.machine_id = r.m AND x.occurred_at >= r.lo AND x.occurred_at < r.hi) "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi)";
+
+const char* const kLastObserved =
+    "SELECT r.i, (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
+    "              WHERE o.machine_id = r.m AND o.observed_at < r.hi) "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi)";
+
+const char* const kRatings =
+    "SELECT r.i, pg_catalog.count(x.stars), COALESCE(pg_catalog.sum(x.stars), 0)::bigint "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi) "
+    "LEFT JOIN reliability.ratings x ON x.machine_id = r.m GROUP BY r.i";
+
+const char* const kCache =
+    "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
+    "       rating_component, last_observed_at "
+    "FROM reliability.scores WHERE machine_id = ANY($1) ORDER BY machine_id";
+
+int64 get_int8(HeapTuple t, int col, bool* isnull) {
+    Datum d = SPI_getbinval(t, SPI_tuptable->tupdesc, col, isnull);
+    return *isnull ? 0 : DatumGetInt64(d);
+}
+
+double get_float8(HeapTuple t, int col, bool* isnull) {
+    Datum d = SPI_getbinval(t, SPI_tuptable->tupdesc, col, isnull);
+    return *isnull ? 0.0 : DatumGetFloat8(d);
+}
+
+TimestampTz get_tstz(HeapTuple t, int col, bool* isnull) {
+    Datum d = SPI_getbinval(t, SPI_tuptable->tupdesc, col, isnull);
+    return *isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+
+// One pass over a batch. Machines whose slide turns out inconsistent with the cache are
+// returned in `retry` (they are then recomputed in full by a second pass).
+void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const Datum* fresh_m,
+                     const Micros* fresh_times, int n_fresh, TimestampTz as_of, bool force_full, bool ratings_changed,
+                     int64* retry, int* n_retry) {
+    MemoryContext outer = CurrentMemoryContext;
+    *n_retry = 0;
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
+    // Read after the caller's row locks: in READ COMMITTED this query's snapshot sees
+    // everything the writers we waited for committed.
+    const ScoreParameters params = load_settings();
+
+    // The cache rows, in machine order.
+    {
+        int64* id_values = static_cast<int64*>(palloc(sizeof(int64) * (n_ids > 0 ? n_ids : 1)));
+        for (int i = 0; i < n_ids; ++i) id_values[i] = DatumGetInt64(ids[i]);
+        Oid types[1] = {INT8ARRAYOID};
+        Datum values[1] = {int8_array(id_values, n_ids)};
+        spi_check(SPI_execute_with_args(kCache, 1, types, values, nullptr, false, 0), SPI_OK_SELECT, "reading scores");
+    }
+    const int n = static_cast<int>(SPI_processed);
+    MachineWork* work = static_cast<MachineWork*>(MemoryContextAllocZero(outer, sizeof(MachineWork) * (n > 0 ? n : 1)));
+    int fresh_pos = 0;
+    for (int i = 0; i < n; ++i) {
+        HeapTuple t = SPI_tuptable->vals[i];
+        MachineWork& w = work[i];
+        bool isnull;
+        w.machine_id = get_int8(t, 1, &isnull);
+        w.b1 = get_tstz(t, 2, &isnull);
+        w.has_cache = !isnull && !TIMESTAMP_NOT_FINITE(w.b1);
+        w.cached_online_us = seconds_to_micros(get_float8(t, 3, &isnull));
+        w.cached_offline_us = seconds_to_micros(get_float8(t, 4, &isnull));
+        w.cached_rating_count = get_int8(t, 5, &isnull);
+        w.cached_mean = get_float8(t, 6, &w.cached_mean_null);
+        w.cached_component = get_float8(t, 7, &isnull);
+        w.cached_last = get_tstz(t, 8, &w.cached_last_null);
+        while (fresh_pos < n_fresh && DatumGetInt64(fresh_m[fresh_pos]) < w.machine_id) ++fresh_pos;
+        w.fresh_begin = fresh_pos;
+        while (fresh_pos < n_fresh && DatumGetInt64(fresh_m[fresh_pos]) == w.machine_id) ++fresh_pos;
+        w.fresh_end = fresh_pos;
+    }
+
+    // Plan each machine: the new window, and slide or full.
+    guarded([&] {
+        for (int i = 0; i < n; ++i) {
+            MachineWork& w = work[i];
+            w.b2 = w.has_cache ? std::max(as_of, w.b1) : as_of;
+            w.a2 = checked_sub(w.b2, params.score_window_us);
+            w.full = force_full || !w.has_cache;
+            if (!w.full) {
+                std::optional<Micros> earliest;
+                if (w.fresh_end > w.fresh_begin) earliest = fresh_times[w.fresh_begin];
+                auto ranges = plan_slide(checked_sub(w.b1, params.score_window_us), w.b1, w.a2, w.b2, earliest,
+                                         params.max_gap_us);
+                if (ranges) w.ranges = *ranges;
+                else w.full = true;
+            }
+        }
+        return 0;
+    });
+
+    // Fetch the observation rows each plan needs: two ranges for a slide, one for full.
+    int n_ranges = 0;
+    int32* r_idx = static_cast<int32*>(palloc(sizeof(int32) * 2 * (n > 0 ? n : 1)));
+    int64* r_machine = static_cast<int64*>(palloc(sizeof(int64) * 2 * (n > 0 ? n : 1)));
+    TimestampTz* r_lo = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * 2 * (n > 0 ? n : 1)));
+    TimestampTz* r_hi = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * 2 * (n > 0 ? n : 1)));
+    auto add_range = [&](int64 machine, TimestampTz lo, TimestampTz hi) {
+        r_idx[n_ranges] = n_ranges;
+        r_machine[n_ranges] = machine;
+        r_lo[n_ranges] = lo;
+        r_hi[n_ranges] = hi;
+        return n_ranges++;
+    };
+    int* range_of_head = static_cast<int*>(palloc(sizeof(int) * (n > 0 ? n : 1)));
+    int* range_of_tail = static_cast<int*>(palloc(sizeof(int) * (n > 0 ? n : 1)));
+    for (int i = 0; i < n; ++i) {
+        MachineWork& w = work[i];
+        if (w.full) {
+            range_of_head[i] = add_range(w.machine_id, saturating_sub(w.a2, params.max_gap_us), w.b2);
+            range_of_tail[i] = -1;
+        } else {
+            range_of_head[i] = add_range(w.machine_id, w.ranges.head_from, w.ranges.head_to);
+            range_of_tail[i] = add_range(w.machine_id, w.ranges.tail_from, w.ranges.tail_to);
+        }
+    }
+    run_ranges(kFetchObservations, r_idx, r_machine, r_lo, r_hi, n_ranges);
+    const uint64 n_rows = SPI_processed;
+    FetchedRow* rows = static_cast<FetchedRow*>(MemoryContextAllocHuge(outer, sizeof(FetchedRow) * (n_rows > 0 ? n_rows : 1)));
+    for (uint64 k = 0; k < n_rows; ++k) {
+        HeapTuple t = SPI_tuptable->vals[k];
+        bool isnull;
+        rows[k].range = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
+        rows[k].obs.at = get_tstz(t, 2, &isnull);
+        rows[k].obs.online = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull));
+        if ((k & 0xFFF) == 0) CHECK_FOR_INTERRUPTS();
+    }
+    SPI_freetuptable(SPI_tuptable);
+    guarded([&] {
+        std::sort(rows, rows + n_rows, [](const FetchedRow& x, const FetchedRow& y) {
+            return x.range != y.range ? x.range < y.range : x.obs.at < y.obs.at;
+        });
+        return 0;
+    });
+    int* range_begin = static_cast<int*>(palloc0(sizeof(int) * (n_ranges + 1)));
+    for (uint64 k = 0; k < n_rows; ++k) range_begin[rows[k].range + 1]++;
+    for (int r = 0; r < n_ranges; ++r) range_begin[r + 1] += range_begin[r];
+
+    // Interruptions in each new window, and (when needed) ratings and the last observation.
+    {
+        int32* idx = static_cast<int32*>(palloc(sizeof(int32) * (n > 0 ? n : 1)));
+        int64* m = static_cast<int64*>(palloc(sizeof(int64) * (n > 0 ? n : 1)));
+        TimestampTz* lo = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * (n > 0 ? n : 1)));
+        TimestampTz* hi = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * (n > 0 ? n : 1)));
+        for (int i = 0; i < n; ++i) {
+            idx[i] = i;
+            m[i] = work[i].machine_id;
+            lo[i] = work[i].a2;
+            hi[i] = work[i].b2;
+        }
+        run_ranges(kCountInterruptions, idx, m, lo, hi, n);
+        for (uint64 k = 0; k < SPI_processed; ++k) {
+            bool isnull;
+            HeapTuple t = SPI_tuptable->vals[k];
+            int i = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
+            work[i].interruptions = get_int8(t, 2, &isnull);
+        }
+        SPI_freetuptable(SPI_tuptable);
+
+        bool any_full = false;
+        for (int i = 0; i < n; ++i) any_full = any_full || work[i].full;
+        if (any_full || ratings_changed) {
+            run_ranges(kRatings, idx, m, lo, hi, n);
+            for (uint64 k = 0; k < SPI_processed; ++k) {
+                bool isnull;
+                HeapTuple t = SPI_tuptable->vals[k];
+                int i = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
+                work[i].rating_count = get_int8(t, 2, &isnull);
+                work[i].rating_sum = get_int8(t, 3, &isnull);
+            }
+            SPI_freetuptable(SPI_tuptable);
+        }
+
+        // The latest observation before b2: from the fetched tail when it has one (rows
+        // before the tail did not change), else looked up.
+        int n_lookup = 0;
+        for (int i = 0; i < n; ++i) {
+            MachineWork& w = work[i];
+            int r = w.full ? range_of_head[i] : range_of_tail[i];
+            if (range_begin[r + 1] > range_begin[r]) {
+                w.last_null = false;
+                w.last = rows[range_begin[r + 1] - 1].obs.at;
+            } else if (!w.full) {
+                w.last_null = w.cached_last_null;
+                w.last = w.cached_last;
+            } else {
+                idx[n_lookup] = i;
+                m[n_lookup] = w.machine_id;
+                hi[n_lookup] = w.b2;
+                lo[n_lookup] = w.b2;
+                ++n_lookup;
+            }
+        }
+        if (n_lookup > 0) {
+            run_ranges(kLastObserved, idx, m, lo, hi, n_lookup);
+            for (uint64 k = 0; k < SPI_processed; ++k) {
+                HeapTuple t = SPI_tuptable->vals[k];
+                bool isnull;
+                int i = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
+                work[i].last = get_tstz(t, 2, &work[i].last_null);
+            }
+            SPI_freetuptable(SPI_tuptable);
+        }
+    }
+    SPI_finish();
+
+    // Compute and emit one reliability.scores row per machine.
+    TupleDesc desc = rsinfo->setDesc;
+    for (int i = 0; i < n; ++i) {
+        CHECK_FOR_INTERRUPTS();
+        MachineWork& w = work[i];
+        const FetchedRow* head = rows + range_begin[range_of_head[i]];
+        const int head_n = range_begin[range_of_head[i] + 1] - range_begin[range_of_head[i]];
+        const FetchedRow* tail = range_of_tail[i] >= 0 ? rows + range_begin[range_of_tail[i]] : nullptr;
+        const int tail_n = range_of_tail[i] >= 0 ? range_begin[range_of_tail[i] + 1] - range_begin[range_of_tail[i]] : 0;
+
+        std::optional<ScoreSnapshot> computed = guarded([&] {
+            auto observations = [](const FetchedRow* r, int count) {
+                std::vector<Observation> v;
+                v.reserve(static_cast<std::size_t>(count));
+                for (int k = 0; k < count; ++k) v.push_back(r[k].obs);
+                return v;
+            };
+            WindowTotals totals;
+            std::optional<WindowTotals> slid;
+            if (!w.full) {
+                std::vector<Observation> h = observations(head, head_n), t = observations(tail, tail_n);
+                SlideInput in;
+                in.cached = WindowTotals{w.cached_online_us, w.cached_offline_us};
+                in.a1 = checked_sub(w.b1, params.score_window_us);
+                in.b1 = w.b1;
+                in.a2 = w.a2;
+                in.b2 = w.b2;
+                in.max_gap_us = params.max_gap_us;
+                in.tail_start = w.ranges.tail_start;
+                in.head = h.data();
+                in.head_n = h.size();
+                in.tail = t.data();
+                in.tail_n = t.size();
+                in.fresh = fresh_times + w.fresh_begin;
+                in.fresh_n = static_cast<std::size_t>(w.fresh_end - w.fresh_begin);
+                slid = slide(in);
+            }
+            if (slid) {
+                totals = *slid;
+            } else if (w.full) {
+                std::vector<Observation> all = observations(head, head_n);
+                totals = covered_between(all.data(), all.size(), w.a2, w.b2, params.max_gap_us);
+            } else {
+                return std::optional<ScoreSnapshot>();  // recompute this machine in full
+            }
+            RatingPart rating;
+            if (w.full || ratings_changed) {
+                rating = rating_part(w.rating_count, w.rating_sum, params);
+            } else {
+                rating.count = w.cached_rating_count;
+                if (!w.cached_mean_null) {
+                    rating.mean = w.cached_mean;
+                    rating.component = w.cached_component;
+                }
+            }
+            return std::optional<ScoreSnapshot>(
+                snapshot(totals.online_us, totals.offline_us, params.score_window_us, w.interruptions, rating, params));
+        });
+        if (!computed) {
+            retry[(*n_retry)++] = w.machine_id;
+            continue;
+        }
+        const ScoreSnapshot& s = *computed;
+
+        Datum values[kScoreColumns + 2];
+        bool nulls[kScoreColumns + 2];
+        values[0] = Int64GetDatum(w.machine_id);
+        nulls[0] = false;
+        std::optional<TimestampTz> last;
+        if (!w.last_null) last = w.last;
+        score_values(s, last, w.b2, values + 1, nulls + 1);
+        values[kScoreColumns + 1] = TimestampTzGetDatum(w.b2);
+        nulls[kScoreColumns + 1] = false;
+        tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+// _recompute(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
+//            as_of timestamptz, full boolean, ratings_changed boolean) RETURNS SETOF reliability.scores
+// machine_ids sorted and distinct; (fresh_machine, fresh_at) sorted: the observations the
+// calling statement inserted.
+PG_FUNCTION_INFO_V1(reliability_recompute);
+Datum reliability_recompute(PG_FUNCTION_ARGS) {
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(3)) PG_RETURN_NULL();
+    const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(3);
+    require_finite(as_of, "as_of");
+    const bool force_full = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
+    const bool ratings_changed = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+
+    InitMaterializedSRF(fcinfo, 0);
+
+    Datum* ids;
+    int n_ids;
+    deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, nullptr, &n_ids);
+    Datum* fresh_m = nullptr;
+    Datum* fresh_t = nullptr;
+    int n_fresh = 0, n_fresh_t = 0;
+    if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2)) {
+        deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &fresh_m, nullptr, &n_fresh);
+        deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &fresh_t, nullptr, &n_fresh_t);
+        if (n_fresh != n_fresh_t) elog(ERROR, "reliability: fresh arrays differ in length");
+    }
+    Micros* fresh_times = static_cast<Micros*>(palloc(sizeof(Micros) * (n_fresh > 0 ? n_fresh : 1)));
+    for (int i = 0; i < n_fresh; ++i) fresh_times[i] = DatumGetTimestampTz(fresh_t[i]);
+
+    int64* retry = static_cast<int64*>(palloc(sizeof(int64) * (n_ids > 0 ? n_ids : 1)));
+    int n_retry = 0;
+    recompute_batch(rsinfo, ids, n_ids, fresh_m, fresh_times, n_fresh, as_of, force_full, ratings_changed, retry, &n_retry);
+    if (n_retry > 0) {
+        Datum* again = static_cast<Datum*>(palloc(sizeof(Datum) * n_retry));
+        for (int i = 0; i < n_retry; ++i) again[i] = Int64GetDatum(retry[i]);
+        int n_again = 0;
+        recompute_batch(rsinfo, again, n_retry, nullptr, nullptr, 0, as_of, true, true, retry, &n_again);
+    }
+    return (Datum)0;
+}
+
+}  // extern "C"

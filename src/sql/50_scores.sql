@@ -1,0 +1,211 @@
+-- The score cache (SPEC §5): one row per machine with data, kept exact by statement-level
+-- triggers with transition tables. Every writer locks the affected rows of
+-- reliability.scores in machine_id order, then recomputes them (incrementally where it can)
+-- as of max(now(), previous computed_at), so concurrent batches neither deadlock nor lose
+-- an update, and computed_at never moves backwards.
+
+CREATE TABLE reliability.scores (
+    machine_id             bigint PRIMARY KEY REFERENCES reliability.machines ON DELETE CASCADE,
+    score                  double precision,
+    tier                   text NOT NULL,
+    uptime                 double precision,
+    uptime_component       double precision,
+    interruption_component double precision,
+    rating_component       double precision,
+    online_seconds         double precision,
+    offline_seconds        double precision,
+    covered_seconds        double precision,
+    coverage               double precision,
+    interruptions          bigint,
+    rating_count           bigint,
+    rating_mean            double precision,
+    last_observed_at       timestamptz,
+    as_of                  timestamptz,
+    computed_at            timestamptz NOT NULL
+);
+CREATE INDEX scores_score_idx ON reliability.scores (score DESC NULLS LAST);
+COMMENT ON TABLE reliability.scores IS
+    'Cached reliability.score(machine_id, computed_at) of every machine with data; written only by the extension''s triggers and reliability.refresh().';
+
+CREATE FUNCTION reliability._recompute(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
+                                       as_of timestamptz, in_full boolean, ratings_changed boolean)
+RETURNS SETOF reliability.scores AS 'MODULE_PATHNAME', 'reliability_recompute'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean) IS
+    'Internal: the new cached rows for locked machines (sliding the window where the cache allows).';
+
+-- Lock, recompute and write the cached rows of a batch of machines, then apply the
+-- auto-blacklist. Runs with the rights of the trigger functions and refresh() that call it.
+CREATE FUNCTION reliability._apply(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
+                                   as_of timestamptz, in_full boolean, ratings_changed boolean, create_missing boolean)
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    written bigint;
+BEGIN
+    IF create_missing THEN
+        INSERT INTO reliability.scores (machine_id, tier, computed_at)
+        SELECT m.machine_id, 'new', '-infinity' FROM reliability.machines m
+         WHERE m.machine_id = ANY (machine_ids) ORDER BY m.machine_id
+        ON CONFLICT (machine_id) DO NOTHING;
+    END IF;
+    PERFORM FROM reliability.scores s WHERE s.machine_id = ANY (machine_ids) ORDER BY s.machine_id FOR UPDATE;
+
+    UPDATE reliability.scores s SET
+        score = r.score, tier = r.tier, uptime = r.uptime, uptime_component = r.uptime_component,
+        interruption_component = r.interruption_component, rating_component = r.rating_component,
+        online_seconds = r.online_seconds, offline_seconds = r.offline_seconds,
+        covered_seconds = r.covered_seconds, coverage = r.coverage, interruptions = r.interruptions,
+        rating_count = r.rating_count, rating_mean = r.rating_mean, last_observed_at = r.last_observed_at,
+        as_of = r.as_of, computed_at = r.computed_at
+      FROM reliability._recompute(_apply.machine_ids, _apply.fresh_machine, _apply.fresh_at, _apply.as_of,
+                                  _apply.in_full, _apply.ratings_changed) r
+     WHERE s.machine_id = r.machine_id;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    -- Auto-blacklist (SPEC §5): renew an auto entry, replace an expired one, never touch an
+    -- active manual or temporary one.
+    INSERT INTO reliability.blacklist AS b (machine_id, kind, reason, blocked_by, blacklisted_at, expires_at)
+    SELECT s.machine_id, 'auto',
+           pg_catalog.format('score %s below auto_blacklist_below %s',
+                             pg_catalog.round(s.score::numeric, 2), st.auto_blacklist_below),
+           'reliability', s.computed_at, reliability.add_fixed(s.computed_at, st.auto_blacklist_for)
+      FROM reliability.scores s CROSS JOIN reliability.settings st
+     WHERE st.auto_blacklist_below IS NOT NULL AND s.machine_id = ANY (machine_ids)
+       AND s.score < st.auto_blacklist_below AND s.tier <> 'new'
+     ORDER BY s.machine_id
+    ON CONFLICT (machine_id) DO UPDATE SET
+        kind = 'auto', reason = excluded.reason, blocked_by = excluded.blocked_by,
+        blacklisted_at = CASE WHEN b.kind = 'auto' AND (b.expires_at IS NULL OR pg_catalog.now() < b.expires_at)
+                              THEN b.blacklisted_at ELSE excluded.blacklisted_at END,
+        expires_at = excluded.expires_at
+     WHERE b.kind = 'auto' OR (b.expires_at IS NOT NULL AND b.expires_at <= pg_catalog.now());
+    RETURN written;
+END
+$$;
+COMMENT ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean) IS
+    'Internal: locks, recomputes and writes cached scores of the given machines, then auto-blacklists.';
+
+-- Trigger functions: SECURITY DEFINER so a role that may only INSERT into observations
+-- still gets its cache maintained, and cannot write reliability.scores itself.
+CREATE FUNCTION reliability._observations_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM reliability._apply(
+        ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1),
+        f.m, f.t, pg_catalog.now(), false, false, true)
+      FROM (SELECT pg_catalog.array_agg(n.machine_id ORDER BY n.machine_id, n.observed_at) AS m,
+                   pg_catalog.array_agg(n.observed_at ORDER BY n.machine_id, n.observed_at) AS t
+              FROM new_rows n) f;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION reliability._observations_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM reliability._apply(
+        ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1),
+        NULL, NULL, pg_catalog.now(), true, false, true);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION reliability._observations_deleted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM reliability._apply(ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1),
+                               NULL, NULL, pg_catalog.now(), true, false, false);
+    RETURN NULL;
+END
+$$;
+
+-- Interruptions and ratings: the window slides with no new observations; ratings are
+-- recounted for ratings changes (interruptions are always recounted).
+CREATE FUNCTION reliability._machine_data_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        ids := ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1);
+    ELSIF TG_OP = 'UPDATE' THEN
+        ids := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
+    ELSE
+        ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
+    END IF;
+    PERFORM reliability._apply(ids, NULL, NULL, pg_catalog.now(), false, TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE');
+    RETURN NULL;
+END
+$$;
+
+-- TRUNCATE of a data table or a change of settings: recompute every cached row in full.
+CREATE FUNCTION reliability._recompute_all() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
+                               NULL, NULL, pg_catalog.now(), true, true, false);
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION reliability._observations_inserted() IS 'Internal trigger: slides the cached scores of the machines a statement observed.';
+COMMENT ON FUNCTION reliability._observations_updated() IS 'Internal trigger: recomputes machines whose observations were updated.';
+COMMENT ON FUNCTION reliability._observations_deleted() IS 'Internal trigger: recomputes machines whose observations were deleted.';
+COMMENT ON FUNCTION reliability._machine_data_changed() IS 'Internal trigger: recomputes machines whose interruptions or ratings changed.';
+COMMENT ON FUNCTION reliability._recompute_all() IS 'Internal trigger: recomputes every cached score (truncate, settings change).';
+
+CREATE TRIGGER observations_inserted AFTER INSERT ON reliability.observations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_inserted();
+CREATE TRIGGER observations_updated AFTER UPDATE ON reliability.observations
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_updated();
+CREATE TRIGGER observations_deleted AFTER DELETE ON reliability.observations
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_deleted();
+CREATE TRIGGER observations_truncated AFTER TRUNCATE ON reliability.observations
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
+
+CREATE TRIGGER interruptions_inserted AFTER INSERT ON reliability.interruptions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
+CREATE TRIGGER interruptions_updated AFTER UPDATE ON reliability.interruptions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
+CREATE TRIGGER interruptions_deleted AFTER DELETE ON reliability.interruptions
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
+CREATE TRIGGER interruptions_truncated AFTER TRUNCATE ON reliability.interruptions
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
+
+CREATE TRIGGER ratings_inserted AFTER INSERT ON reliability.ratings
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
+CREATE TRIGGER ratings_updated AFTER UPDATE ON reliability.ratings
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
+CREATE TRIGGER ratings_deleted AFTER DELETE ON reliability.ratings
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
+CREATE TRIGGER ratings_truncated AFTER TRUNCATE ON reliability.ratings
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
+
+CREATE TRIGGER settings_changed AFTER UPDATE ON reliability.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
+
+CREATE FUNCTION reliability.refresh(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
+                              NULL, NULL, reliability._finite(as_of, 'as_of'), false, false, false);
+END
+$$;
+COMMENT ON FUNCTION reliability.refresh(timestamptz) IS
+    'Moves every cached score''s window to max(as_of, computed_at) (incrementally) and returns how many rows it wrote. Schedule it, e.g. with pg_cron.';
+
+CREATE FUNCTION reliability.rebuild(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN reliability._apply(
+        ARRAY(SELECT m.machine_id FROM reliability.machines m
+               WHERE EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
+                  OR EXISTS (SELECT FROM reliability.observations o WHERE o.machine_id = m.machine_id)
+                  OR EXISTS (SELECT FROM reliability.interruptions i WHERE i.machine_id = m.machine_id)
+                  OR EXISTS (SELECT FROM reliability.ratings r WHERE r.machine_id = m.machine_id)
+               ORDER BY 1),
+        NULL, NULL, reliability._finite(as_of, 'as_of'), true, true, true);
+END
+$$;
+COMMENT ON FUNCTION reliability.rebuild(timestamptz) IS
+    'Recomputes every cached score from the tables in full (after triggers were bypassed, e.g. by session_replication_role = replica).';
