@@ -41,11 +41,17 @@ CREATE FUNCTION reliability._apply(machine_ids bigint[], fresh_machine bigint[],
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     written bigint;
+    threshold double precision;
 BEGIN
+    -- Only machines that still exist: a cascaded delete of a machine recomputes nothing.
+    machine_ids := ARRAY(SELECT m.machine_id FROM reliability.machines m
+                          WHERE m.machine_id = ANY (machine_ids) ORDER BY m.machine_id);
+    IF pg_catalog.cardinality(machine_ids) = 0 THEN
+        RETURN 0;
+    END IF;
     IF create_missing THEN
         INSERT INTO reliability.scores (machine_id, tier, computed_at)
-        SELECT m.machine_id, 'new', '-infinity' FROM reliability.machines m
-         WHERE m.machine_id = ANY (machine_ids) ORDER BY m.machine_id
+        SELECT m.id, 'new', '-infinity' FROM pg_catalog.unnest(machine_ids) AS m(id) ORDER BY m.id
         ON CONFLICT (machine_id) DO NOTHING;
     END IF;
     PERFORM FROM reliability.scores s WHERE s.machine_id = ANY (machine_ids) ORDER BY s.machine_id FOR UPDATE;
@@ -62,6 +68,10 @@ BEGIN
      WHERE s.machine_id = r.machine_id;
     GET DIAGNOSTICS written = ROW_COUNT;
 
+    SELECT st.auto_blacklist_below INTO threshold FROM reliability.settings st;
+    IF threshold IS NULL THEN
+        RETURN written;
+    END IF;
     -- Auto-blacklist (SPEC §5): renew an auto entry, replace an expired one, never touch an
     -- active manual or temporary one.
     INSERT INTO reliability.blacklist AS b (machine_id, kind, reason, blocked_by, blacklisted_at, expires_at)
@@ -70,8 +80,7 @@ BEGIN
                              pg_catalog.round(s.score::numeric, 2), st.auto_blacklist_below),
            'reliability', s.computed_at, reliability.add_fixed(s.computed_at, st.auto_blacklist_for)
       FROM reliability.scores s CROSS JOIN reliability.settings st
-     WHERE st.auto_blacklist_below IS NOT NULL AND s.machine_id = ANY (machine_ids)
-       AND s.score < st.auto_blacklist_below AND s.tier <> 'new'
+     WHERE s.machine_id = ANY (machine_ids) AND s.score < threshold AND s.tier <> 'new'
      ORDER BY s.machine_id
     ON CONFLICT (machine_id) DO UPDATE SET
         kind = 'auto', reason = excluded.reason, blocked_by = excluded.blocked_by,
