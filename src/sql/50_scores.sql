@@ -190,8 +190,36 @@ CREATE TRIGGER ratings_deleted AFTER DELETE ON reliability.ratings
 CREATE TRIGGER ratings_truncated AFTER TRUNCATE ON reliability.ratings
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
 
+-- Only a real change: a pg_dump restore re-inserts an unchanged settings row.
 CREATE TRIGGER settings_changed AFTER UPDATE ON reliability.settings
-    FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
+    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION reliability._recompute_all();
+
+-- pg_dump keeps the cache too (below). Restoring the data tables fires the triggers above,
+-- which compute every score as of the restore time; the dumped rows, restored after them,
+-- then replace those, so the restored cache equals the dumped one and nothing counts twice.
+CREATE FUNCTION reliability._scores_restore() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE reliability.scores s SET
+        score = NEW.score, tier = NEW.tier, uptime = NEW.uptime, uptime_component = NEW.uptime_component,
+        interruption_component = NEW.interruption_component, rating_component = NEW.rating_component,
+        online_seconds = NEW.online_seconds, offline_seconds = NEW.offline_seconds,
+        covered_seconds = NEW.covered_seconds, coverage = NEW.coverage, interruptions = NEW.interruptions,
+        rating_count = NEW.rating_count, rating_mean = NEW.rating_mean, last_observed_at = NEW.last_observed_at,
+        as_of = NEW.as_of, computed_at = NEW.computed_at
+     WHERE s.machine_id = NEW.machine_id;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION reliability._scores_restore() IS
+    'Internal: a restored (complete) scores row replaces the row the restore''s triggers computed.';
+-- Placeholders written by _apply have computed_at = -infinity and skip the trigger.
+CREATE TRIGGER scores_restore BEFORE INSERT ON reliability.scores
+    FOR EACH ROW WHEN (NEW.computed_at <> '-infinity'::timestamptz) EXECUTE FUNCTION reliability._scores_restore();
+SELECT pg_catalog.pg_extension_config_dump('reliability.scores', '');
 
 CREATE FUNCTION reliability.refresh(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

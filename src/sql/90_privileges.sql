@@ -11,3 +11,4 @@ REVOKE ALL ON FUNCTION reliability._machine_data_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._recompute_all() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.refresh(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.rebuild(timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._scores_restore() FROM PUBLIC;
