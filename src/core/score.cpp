@@ -95,7 +95,9 @@ std::optional<double> combine(std::optional<double> uptime, double interruption,
     // No rating mean: leave the term out and scale the other two weights to sum to 1.
     const double rest = p.weight_uptime + p.weight_interruption;
     if (rest == 0.0) return std::nullopt;
-    return 100.0 * (p.weight_uptime * *uptime + p.weight_interruption * interruption) / rest;
+    const double w_uptime = p.weight_uptime / rest;
+    const double w_interruption = p.weight_interruption / rest;
+    return 100.0 * (w_uptime * *uptime + w_interruption * interruption);
 }
 
 ScoreComponents compute(const ScoreInputs& in, const ScoreParameters& p) {

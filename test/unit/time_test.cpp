@@ -1,0 +1,182 @@
+// time.hpp: interval -> fixed length (SPEC §2: a day is 86,400 s, a month 30 days, a year
+// 365.25 days, as extract(epoch FROM interval) gives), saturating and checked arithmetic;
+// interrupt.hpp: cooperative cancel of long loops.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "availability.hpp"
+#include "interrupt.hpp"
+#include "observation.hpp"
+#include "test_support.hpp"
+#include "time.hpp"
+
+namespace reliability {
+namespace {
+
+using namespace reliability::testing;
+
+constexpr std::int32_t kI32Max = std::numeric_limits<std::int32_t>::max();
+constexpr std::int32_t kI32Min = std::numeric_limits<std::int32_t>::min();
+
+// interval_micros(time_us, days, months)
+
+TEST(IntervalMicros, PlainTimePart) {
+    EXPECT_EQ(interval_micros(0, 0, 0), 0);
+    EXPECT_EQ(interval_micros(1, 0, 0), 1);
+    EXPECT_EQ(interval_micros(1'500'000, 0, 0), 1'500'000);  // '1.5 seconds'
+    EXPECT_EQ(interval_micros(15LL * 60 * 1'000'000, 0, 0), 900'000'000);  // '15 minutes'
+    EXPECT_EQ(interval_micros(-3'600'000'000LL, 0, 0), -3'600'000'000LL);  // '-1 hour'
+}
+
+TEST(IntervalMicros, DayIs86400Seconds) {
+    EXPECT_EQ(interval_micros(0, 1, 0), 86'400'000'000LL);
+    EXPECT_EQ(interval_micros(0, 30, 0), 2'592'000'000'000LL);  // '30 days' = 2,592,000 s
+    EXPECT_EQ(interval_micros(0, 7, 0), 604'800'000'000LL);     // '7 days'  =   604,800 s
+}
+
+TEST(IntervalMicros, MonthIs30Days) {
+    EXPECT_EQ(interval_micros(0, 0, 1), 2'592'000'000'000LL);    // 30 * 86,400 s
+    EXPECT_EQ(interval_micros(0, 0, 6), 15'552'000'000'000LL);   // 180 days
+    EXPECT_EQ(interval_micros(0, 0, 11), 28'512'000'000'000LL);  // 330 days
+}
+
+TEST(IntervalMicros, TwelveMonthsIs365AndAQuarterDays) {
+    // 365.25 * 86,400 = 31,557,600 s (not 360 days = 31,104,000 s)
+    EXPECT_EQ(interval_micros(0, 0, 12), 31'557'600'000'000LL);
+    // '1 year 1 month' = 31,557,600 + 2,592,000 = 34,149,600 s
+    EXPECT_EQ(interval_micros(0, 0, 13), 34'149'600'000'000LL);
+    // '2 years' = 63,115,200 s
+    EXPECT_EQ(interval_micros(0, 0, 24), 63'115'200'000'000LL);
+    // '1 year 6 months' = 31,557,600 + 15,552,000 = 47,109,600 s
+    EXPECT_EQ(interval_micros(0, 0, 18), 47'109'600'000'000LL);
+}
+
+TEST(IntervalMicros, MixedAndNegativeParts) {
+    // '1 mon -2 days 03:00:00' = 2,592,000 - 172,800 + 10,800 = 2,430,000 s
+    EXPECT_EQ(interval_micros(3 * 3'600'000'000LL, -2, 1), 2'430'000'000'000LL);
+    // '-1 year -1 month' = -34,149,600 s (months/12 truncates toward zero, like PostgreSQL)
+    EXPECT_EQ(interval_micros(0, 0, -13), -34'149'600'000'000LL);
+    // '1 day -24:00:00' = 0
+    EXPECT_EQ(interval_micros(-86'400'000'000LL, 1, 0), 0);
+    // '-1 day +00:00:00.000001' = -86,399.999999 s
+    EXPECT_EQ(interval_micros(1, -1, 0), -86'399'999'999LL);
+    // '6 months' and '180 days' have the same fixed length
+    EXPECT_EQ(interval_micros(0, 0, 6), interval_micros(0, 180, 0));
+}
+
+TEST(IntervalMicros, LargestThatFitsAndOverflow) {
+    // 106,751,991 days = 9,223,372,022,400,000,000 µs; INT64_MAX - that = 14,454,775,807 µs.
+    EXPECT_EQ(interval_micros(14'454'775'807LL, 106'751'991, 0), kMaxMicros);
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(14'454'775'808LL, 106'751'991, 0); }, ErrorKind::OutOfRange));
+    EXPECT_EQ(interval_micros(-14'454'775'808LL, -106'751'991, 0), kMinMicros);
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(-14'454'775'809LL, -106'751'991, 0); }, ErrorKind::OutOfRange));
+    // the parts alone do not fit
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, kI32Max, 0); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, kI32Min, 0); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, 0, kI32Max); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, 0, kI32Min); }, ErrorKind::OutOfRange));
+    // fits on its own, but the sum overflows
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMaxMicros, 1, 0); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMaxMicros, 0, 1); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMinMicros, -1, 0); }, ErrorKind::OutOfRange));
+    // but opposite signs cancel
+    EXPECT_EQ(interval_micros(kMaxMicros, -1, 0), kMaxMicros - 86'400'000'000LL);
+    EXPECT_EQ(interval_micros(kMaxMicros, 0, 0), kMaxMicros);
+}
+
+// Saturating and checked arithmetic
+
+TEST(TimeArithmetic, SaturatingAdd) {
+    EXPECT_EQ(saturating_add(1, 2), 3);
+    EXPECT_EQ(saturating_add(-5, 3), -2);
+    EXPECT_EQ(saturating_add(kMaxMicros, 0), kMaxMicros);
+    EXPECT_EQ(saturating_add(kMaxMicros, 1), kMaxMicros);
+    EXPECT_EQ(saturating_add(kMaxMicros - 10, 1000), kMaxMicros);
+    EXPECT_EQ(saturating_add(kMaxMicros, kMaxMicros), kMaxMicros);
+    EXPECT_EQ(saturating_add(kMinMicros, -1), kMinMicros);
+    EXPECT_EQ(saturating_add(kMinMicros, kMinMicros), kMinMicros);
+    EXPECT_EQ(saturating_add(kMaxMicros, kMinMicros), -1);
+    EXPECT_EQ(saturating_add(kMaxMicros - 1, 1), kMaxMicros);
+}
+
+TEST(TimeArithmetic, SaturatingSub) {
+    EXPECT_EQ(saturating_sub(5, 7), -2);
+    EXPECT_EQ(saturating_sub(kMinMicros, 1), kMinMicros);
+    EXPECT_EQ(saturating_sub(kMinMicros + 1, 1), kMinMicros);
+    EXPECT_EQ(saturating_sub(kMaxMicros, -1), kMaxMicros);
+    EXPECT_EQ(saturating_sub(0, kMinMicros), kMaxMicros);  // -MIN does not fit
+    EXPECT_EQ(saturating_sub(-1, kMinMicros), kMaxMicros);  // exactly MAX
+    EXPECT_EQ(saturating_sub(kMaxMicros, kMaxMicros), 0);
+}
+
+TEST(TimeArithmetic, CheckedAddSub) {
+    EXPECT_EQ(checked_add(kMaxMicros, -1), kMaxMicros - 1);
+    EXPECT_EQ(checked_add(kMaxMicros - 1, 1), kMaxMicros);
+    EXPECT_EQ(checked_sub(kMinMicros + 1, 1), kMinMicros);
+    EXPECT_EQ(checked_sub(-1, kMinMicros), kMaxMicros);
+    EXPECT_TRUE(ThrowsKind([] { checked_add(kMaxMicros, 1); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { checked_add(kMinMicros, -1); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { checked_sub(kMinMicros, 1); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { checked_sub(0, kMinMicros); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { checked_sub(kMaxMicros, kMinMicros); }, ErrorKind::OutOfRange));
+}
+
+TEST(TimeArithmetic, ToSeconds) {
+    EXPECT_EQ(to_seconds(0), 0.0);
+    EXPECT_EQ(to_seconds(1'500'000), 1.5);
+    EXPECT_EQ(to_seconds(-250'000), -0.25);
+    EXPECT_EQ(to_seconds(1), 1e-6);
+    EXPECT_EQ(to_seconds(86'400'000'000LL), 86400.0);
+}
+
+// Cooperative cancel
+
+class InterruptTest : public ::testing::Test {
+protected:
+    void TearDown() override { set_interrupt_poll(nullptr); }
+    static bool always() { return true; }
+    static bool never() { return false; }
+};
+
+TEST_F(InterruptTest, NoPollInstalledNeverThrows) {
+    set_interrupt_poll(nullptr);
+    EXPECT_NO_THROW(poll_interrupt());
+}
+
+TEST_F(InterruptTest, PollReturningFalseNeverThrows) {
+    set_interrupt_poll(&never);
+    EXPECT_NO_THROW(poll_interrupt());
+    std::vector<Observation> v{on(2), on(1)};
+    EXPECT_NO_THROW(sort_and_check(v));
+    EXPECT_NO_THROW(measure(v, Window::unbounded(), 10));
+}
+
+TEST_F(InterruptTest, PendingCancelThrowsCancelledFromLongLoops) {
+    set_interrupt_poll(&always);
+    EXPECT_TRUE(ThrowsKind([] { poll_interrupt(); }, ErrorKind::Cancelled));
+    std::vector<Observation> v;
+    for (Micros t = 200'000; t > 0; --t) v.push_back(on(t * 10));
+    EXPECT_TRUE(ThrowsKind([&] { sort_and_check(v); }, ErrorKind::Cancelled));
+    set_interrupt_poll(nullptr);
+    sort_and_check(v);
+    set_interrupt_poll(&always);
+    EXPECT_TRUE(ThrowsKind([&] { measure(v, Window::unbounded(), 15); }, ErrorKind::Cancelled));
+}
+
+// Cancel arriving in the middle of a sweep (after the first polls passed).
+int g_polls_until_cancel = 0;
+bool cancel_later() { return --g_polls_until_cancel < 0; }
+
+TEST_F(InterruptTest, CancelArrivingMidSweep) {
+    std::vector<Observation> v;
+    for (Micros t = 0; t < 300'000; ++t) v.push_back(on(t * 10));
+    g_polls_until_cancel = 2;  // the first two polls pass, a later one cancels
+    set_interrupt_poll(&cancel_later);
+    EXPECT_TRUE(ThrowsKind([&] { measure(v, Window::unbounded(), 15); }, ErrorKind::Cancelled));
+}
+
+}  // namespace
+}  // namespace reliability
