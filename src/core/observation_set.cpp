@@ -1,5 +1,6 @@
 #include "observation_set.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "error.hpp"
@@ -19,8 +20,10 @@ constexpr std::size_t kHeaderBytes = 2 + 4 * 8;
 constexpr std::size_t kObservationBytes = 9;
 
 // Fixed little-endian layout, so a state serialized on one shard reads the same on another.
-void put_u64(std::string& out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+// (Byte by byte; the compiler merges these into single loads and stores.)
+unsigned char* put_u64(unsigned char* out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<unsigned char>((v >> (8 * i)) & 0xFF);
+    return out + 8;
 }
 
 std::uint64_t get_u64(const unsigned char* p) {
@@ -52,7 +55,19 @@ void ObservationSet::set_parameters(const Window& window, std::optional<Micros> 
 void ObservationSet::merge(const ObservationSet& other) {
     if (!other.has_parameters_) return;
     set_parameters(other.window_, other.max_gap_);
+    if (other.observations_.empty()) return;
+    const std::size_t mid = observations_.size();
     observations_.insert(observations_.end(), other.observations_.begin(), other.observations_.end());
+    // Parallel workers scan the table in block ranges, so each part is usually in time order
+    // but the parts interleave: merging two sorted parts here (linear) keeps the state sorted
+    // and spares measure() a full sort. Unsorted parts are left to measure().
+    if (mid == 0) return;
+    const auto first = observations_.begin();
+    const auto middle = first + static_cast<std::ptrdiff_t>(mid);
+    const auto last = observations_.end();
+    if (*middle < *(middle - 1) && std::is_sorted(first, middle) && std::is_sorted(middle, last)) {
+        std::inplace_merge(first, middle, last);
+    }
 }
 
 Availability ObservationSet::measure(Micros max_gap_us) {
@@ -60,25 +75,33 @@ Availability ObservationSet::measure(Micros max_gap_us) {
     return reliability::measure(observations_, window_, max_gap_us);
 }
 
-std::string ObservationSet::serialize() const {
-    std::string out;
-    out.reserve(kHeaderBytes + kObservationBytes * observations_.size());
+std::size_t ObservationSet::serialized_size() const {
+    return kHeaderBytes + kObservationBytes * observations_.size();
+}
+
+void ObservationSet::serialize_into(char* out) const noexcept {
     std::uint8_t flags = 0;
     if (has_parameters_) flags |= kHasParameters;
     if (window_.empty) flags |= kWindowEmpty;
     if (window_.lower) flags |= kHasLower;
     if (window_.upper) flags |= kHasUpper;
     if (max_gap_) flags |= kHasMaxGap;
-    out.push_back(static_cast<char>(kFormatVersion));
-    out.push_back(static_cast<char>(flags));
-    put_u64(out, static_cast<std::uint64_t>(window_.lower.value_or(0)));
-    put_u64(out, static_cast<std::uint64_t>(window_.upper.value_or(0)));
-    put_u64(out, static_cast<std::uint64_t>(max_gap_.value_or(0)));
-    put_u64(out, observations_.size());
+    auto* p = reinterpret_cast<unsigned char*>(out);
+    *p++ = kFormatVersion;
+    *p++ = flags;
+    p = put_u64(p, static_cast<std::uint64_t>(window_.lower.value_or(0)));
+    p = put_u64(p, static_cast<std::uint64_t>(window_.upper.value_or(0)));
+    p = put_u64(p, static_cast<std::uint64_t>(max_gap_.value_or(0)));
+    p = put_u64(p, observations_.size());
     for (const Observation& o : observations_) {
-        put_u64(out, static_cast<std::uint64_t>(o.at));
-        out.push_back(o.online ? 1 : 0);
+        p = put_u64(p, static_cast<std::uint64_t>(o.at));
+        *p++ = o.online ? 1 : 0;
     }
+}
+
+std::string ObservationSet::serialize() const {
+    std::string out(serialized_size(), '\0');
+    serialize_into(&out[0]);
     return out;
 }
 
@@ -114,11 +137,12 @@ ObservationSet ObservationSet::deserialize(const char* data, std::size_t len) {
     } else if (flags != 0 || n != 0) {
         corrupt("observations without parameters");
     }
-    set.observations_.reserve(n);
+    set.observations_.resize(n);
     const unsigned char* q = p + kHeaderBytes;
-    for (std::uint64_t i = 0; i < n; ++i, q += kObservationBytes) {
+    for (Observation& o : set.observations_) {
         if (q[8] > 1) corrupt("online flag is not a boolean");
-        set.observations_.push_back(Observation{static_cast<Micros>(get_u64(q)), q[8] == 1});
+        o = Observation{static_cast<Micros>(get_u64(q)), q[8] == 1};
+        q += kObservationBytes;
     }
     return set;
 }

@@ -20,6 +20,13 @@ public:
     bool has_parameters() const { return has_parameters_; }
 
     void add(Micros at, bool online) { observations_.push_back(Observation{at, online}); }
+    // Appends without allocating, so it cannot throw: false when the storage is full (then
+    // call add()). The aggregate's per-row fast path, which needs no exception guard.
+    bool try_add(Micros at, bool online) noexcept {
+        if (observations_.size() == observations_.capacity()) return false;
+        observations_.push_back(Observation{at, online});
+        return true;
+    }
     void merge(const ObservationSet& other);
 
     std::size_t size() const { return observations_.size(); }
@@ -31,6 +38,10 @@ public:
 
     // Compact binary form: header, then 9 bytes per observation.
     std::string serialize() const;
+    // The same bytes written into caller-provided memory of serialized_size() bytes (lets the
+    // PostgreSQL layer write straight into a bytea, without an intermediate string).
+    std::size_t serialized_size() const;
+    void serialize_into(char* out) const noexcept;
     static ObservationSet deserialize(const char* data, std::size_t len);
 
     std::size_t bytes_per_observation() const { return sizeof(Observation); }

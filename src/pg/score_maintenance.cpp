@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "cpp_boundary.hpp"
+#include "pending_inserts.hpp"
 #include "pg_time.hpp"
 #include "score_row.hpp"
 #include "settings.hpp"
@@ -137,17 +138,20 @@ TimestampTz get_tstz(HeapTuple t, int col, bool* isnull) {
 // returned in `retry` (they are then recomputed in full by a second pass).
 void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const Datum* fresh_m,
                      const Micros* fresh_times, int n_fresh, TimestampTz as_of, bool force_full, bool ratings_changed,
-                     int64* retry, int* n_retry) {
+                     const int64* full_ids, int n_full_ids, int64* retry, int* n_retry) {
     MemoryContext outer = CurrentMemoryContext;
     *n_retry = 0;
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
+    // Our own arrays must outlive SPI_finish(), which frees what palloc() gives while
+    // connected: they come from the caller's context.
+    auto alloc = [outer](std::size_t size) { return MemoryContextAllocZero(outer, size > 0 ? size : 1); };
     // Read after the caller's row locks: in READ COMMITTED this query's snapshot sees
     // everything the writers we waited for committed.
     const ScoreParameters params = load_settings();
 
     // The cache rows, in machine order.
     {
-        int64* id_values = static_cast<int64*>(palloc(sizeof(int64) * (n_ids > 0 ? n_ids : 1)));
+        int64* id_values = static_cast<int64*>(alloc(sizeof(int64) * (n_ids > 0 ? n_ids : 1)));
         for (int i = 0; i < n_ids; ++i) id_values[i] = DatumGetInt64(ids[i]);
         Oid types[1] = {INT8ARRAYOID};
         Datum values[1] = {int8_array(id_values, n_ids)};
@@ -181,7 +185,7 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
             MachineWork& w = work[i];
             w.b2 = w.has_cache ? std::max(as_of, w.b1) : as_of;
             w.a2 = checked_sub(w.b2, params.score_window_us);
-            w.full = force_full || !w.has_cache;
+            w.full = force_full || !w.has_cache || std::binary_search(full_ids, full_ids + n_full_ids, w.machine_id);
             if (!w.full) {
                 std::optional<Micros> earliest;
                 if (w.fresh_end > w.fresh_begin) earliest = fresh_times[w.fresh_begin];
@@ -196,10 +200,10 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
 
     // Fetch the observation rows each plan needs: two ranges for a slide, one for full.
     int n_ranges = 0;
-    int32* r_idx = static_cast<int32*>(palloc(sizeof(int32) * 2 * (n > 0 ? n : 1)));
-    int64* r_machine = static_cast<int64*>(palloc(sizeof(int64) * 2 * (n > 0 ? n : 1)));
-    TimestampTz* r_lo = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * 2 * (n > 0 ? n : 1)));
-    TimestampTz* r_hi = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * 2 * (n > 0 ? n : 1)));
+    int32* r_idx = static_cast<int32*>(alloc(sizeof(int32) * 2 * (n > 0 ? n : 1)));
+    int64* r_machine = static_cast<int64*>(alloc(sizeof(int64) * 2 * (n > 0 ? n : 1)));
+    TimestampTz* r_lo = static_cast<TimestampTz*>(alloc(sizeof(TimestampTz) * 2 * (n > 0 ? n : 1)));
+    TimestampTz* r_hi = static_cast<TimestampTz*>(alloc(sizeof(TimestampTz) * 2 * (n > 0 ? n : 1)));
     auto add_range = [&](int64 machine, TimestampTz lo, TimestampTz hi) {
         r_idx[n_ranges] = n_ranges;
         r_machine[n_ranges] = machine;
@@ -207,8 +211,8 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
         r_hi[n_ranges] = hi;
         return n_ranges++;
     };
-    int* range_of_head = static_cast<int*>(palloc(sizeof(int) * (n > 0 ? n : 1)));
-    int* range_of_tail = static_cast<int*>(palloc(sizeof(int) * (n > 0 ? n : 1)));
+    int* range_of_head = static_cast<int*>(alloc(sizeof(int) * (n > 0 ? n : 1)));
+    int* range_of_tail = static_cast<int*>(alloc(sizeof(int) * (n > 0 ? n : 1)));
     for (int i = 0; i < n; ++i) {
         MachineWork& w = work[i];
         if (w.full) {
@@ -237,16 +241,16 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
         });
         return 0;
     });
-    int* range_begin = static_cast<int*>(palloc0(sizeof(int) * (n_ranges + 1)));
+    int* range_begin = static_cast<int*>(alloc(sizeof(int) * (n_ranges + 1)));
     for (uint64 k = 0; k < n_rows; ++k) range_begin[rows[k].range + 1]++;
     for (int r = 0; r < n_ranges; ++r) range_begin[r + 1] += range_begin[r];
 
     // Interruptions in each new window, and (when needed) ratings and the last observation.
     {
-        int32* idx = static_cast<int32*>(palloc(sizeof(int32) * (n > 0 ? n : 1)));
-        int64* m = static_cast<int64*>(palloc(sizeof(int64) * (n > 0 ? n : 1)));
-        TimestampTz* lo = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * (n > 0 ? n : 1)));
-        TimestampTz* hi = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * (n > 0 ? n : 1)));
+        int32* idx = static_cast<int32*>(alloc(sizeof(int32) * (n > 0 ? n : 1)));
+        int64* m = static_cast<int64*>(alloc(sizeof(int64) * (n > 0 ? n : 1)));
+        TimestampTz* lo = static_cast<TimestampTz*>(alloc(sizeof(TimestampTz) * (n > 0 ? n : 1)));
+        TimestampTz* hi = static_cast<TimestampTz*>(alloc(sizeof(TimestampTz) * (n > 0 ? n : 1)));
         for (int i = 0; i < n; ++i) {
             idx[i] = i;
             m[i] = work[i].machine_id;
@@ -419,14 +423,37 @@ Datum reliability_recompute(PG_FUNCTION_ARGS) {
     Micros* fresh_times = static_cast<Micros*>(palloc(sizeof(Micros) * (n_fresh > 0 ? n_fresh : 1)));
     for (int i = 0; i < n_fresh; ++i) fresh_times[i] = DatumGetTimestampTz(fresh_t[i]);
 
+    // Machines to recompute in full whatever their cache (see pending_inserts.hpp), sorted.
+    int n_full_ids = 0;
+    int64* full_ids = static_cast<int64*>(palloc(sizeof(int64)));
+    if (PG_NARGS() > 6 && !PG_ARGISNULL(6)) {
+        Datum* d;
+        bool* dnulls;
+        deconstruct_array(PG_GETARG_ARRAYTYPE_P(6), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &d, &dnulls, &n_full_ids);
+        full_ids = static_cast<int64*>(palloc(sizeof(int64) * (n_full_ids > 0 ? n_full_ids : 1)));
+        int kept = 0;
+        for (int i = 0; i < n_full_ids; ++i)
+            if (!dnulls[i]) full_ids[kept++] = DatumGetInt64(d[i]);
+        n_full_ids = kept;
+        std::sort(full_ids, full_ids + n_full_ids);
+    }
+
     int64* retry = static_cast<int64*>(palloc(sizeof(int64) * (n_ids > 0 ? n_ids : 1)));
     int n_retry = 0;
-    recompute_batch(rsinfo, ids, n_ids, fresh_m, fresh_times, n_fresh, as_of, force_full, ratings_changed, retry, &n_retry);
+    recompute_batch(rsinfo, ids, n_ids, fresh_m, fresh_times, n_fresh, as_of, force_full, ratings_changed, full_ids,
+                    n_full_ids, retry, &n_retry);
     if (n_retry > 0) {
         Datum* again = static_cast<Datum*>(palloc(sizeof(Datum) * n_retry));
         for (int i = 0; i < n_retry; ++i) again[i] = Int64GetDatum(retry[i]);
         int n_again = 0;
-        recompute_batch(rsinfo, again, n_retry, nullptr, nullptr, 0, as_of, true, true, retry, &n_again);
+        recompute_batch(rsinfo, again, n_retry, nullptr, nullptr, 0, as_of, true, true, nullptr, 0, retry, &n_again);
+    }
+
+    // An INSERT still waiting for its trigger must not slide these machines later.
+    if (insert_pending()) {
+        int64* done = static_cast<int64*>(palloc(sizeof(int64) * (n_ids > 0 ? n_ids : 1)));
+        for (int i = 0; i < n_ids; ++i) done[i] = DatumGetInt64(ids[i]);
+        note_recomputed(done, n_ids);
     }
     return (Datum)0;
 }

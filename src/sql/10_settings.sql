@@ -39,6 +39,17 @@ CREATE TABLE reliability.settings (
 );
 COMMENT ON TABLE reliability.settings IS
     'The one row of scoring parameters (SPEC §4). UPDATE it to change them; every cached score is recomputed.';
+COMMENT ON SCHEMA reliability IS 'reliability: exact, trigger-maintained reliability scores for GPU marketplace machines.';
+COMMENT ON COLUMN reliability.settings.singleton IS 'Always true: the table holds exactly one row.';
+COMMENT ON COLUMN reliability.settings.weight_uptime IS 'Weight of the uptime component U (weights sum to 1).';
+COMMENT ON COLUMN reliability.settings.weight_interruption IS 'Weight of the interruption component I (weights sum to 1).';
+COMMENT ON COLUMN reliability.settings.weight_rating IS 'Weight of the rating component R (weights sum to 1).';
+COMMENT ON COLUMN reliability.settings.rating_prior_mean IS 'Prior mean (1-5) the smoothed rating mean starts from.';
+COMMENT ON COLUMN reliability.settings.rating_prior_weight IS 'How many ratings the prior mean counts as.';
+COMMENT ON COLUMN reliability.settings.tier_excellent IS 'Lowest score of tier excellent.';
+COMMENT ON COLUMN reliability.settings.tier_good IS 'Lowest score of tier good.';
+COMMENT ON COLUMN reliability.settings.tier_fair IS 'Lowest score of tier fair (below it: poor).';
+COMMENT ON COLUMN reliability.settings.auto_blacklist_for IS 'How long an automatic blacklist entry lasts from its computation.';
 COMMENT ON COLUMN reliability.settings.score_window IS 'Length of the window a score looks back over (fixed length).';
 COMMENT ON COLUMN reliability.settings.max_gap IS 'How long one observation speaks for at most; later time is unknown.';
 COMMENT ON COLUMN reliability.settings.interruption_horizon IS 'Job length whose survival chance is the interruption component.';

@@ -8,6 +8,7 @@ CREATE TABLE reliability.machines (
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT machines_provider_external_id_key UNIQUE (provider, external_id)
 );
+COMMENT ON SEQUENCE reliability.machines_machine_id_seq IS 'Identity of reliability.machines.machine_id (dumped by pg_dump).';
 COMMENT ON TABLE reliability.machines IS 'A rentable machine: provider plus its id there. Create with reliability.machine(provider, external_id).';
 
 CREATE TABLE reliability.observations (

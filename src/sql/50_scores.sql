@@ -28,16 +28,18 @@ COMMENT ON TABLE reliability.scores IS
     'Cached reliability.score(machine_id, computed_at) of every machine with data; written only by the extension''s triggers and reliability.refresh().';
 
 CREATE FUNCTION reliability._recompute(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
-                                       as_of timestamptz, in_full boolean, ratings_changed boolean)
+                                       as_of timestamptz, in_full boolean, ratings_changed boolean,
+                                       full_ids bigint[] DEFAULT NULL)
 RETURNS SETOF reliability.scores AS 'MODULE_PATHNAME', 'reliability_recompute'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean) IS
+COMMENT ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) IS
     'Internal: the new cached rows for locked machines (sliding the window where the cache allows).';
 
 -- Lock, recompute and write the cached rows of a batch of machines, then apply the
 -- auto-blacklist. Runs with the rights of the trigger functions and refresh() that call it.
 CREATE FUNCTION reliability._apply(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
-                                   as_of timestamptz, in_full boolean, ratings_changed boolean, create_missing boolean)
+                                   as_of timestamptz, in_full boolean, ratings_changed boolean, create_missing boolean,
+                                   full_ids bigint[] DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     written bigint;
@@ -64,7 +66,7 @@ BEGIN
         rating_count = r.rating_count, rating_mean = r.rating_mean, last_observed_at = r.last_observed_at,
         as_of = r.as_of, computed_at = r.computed_at
       FROM reliability._recompute(_apply.machine_ids, _apply.fresh_machine, _apply.fresh_at, _apply.as_of,
-                                  _apply.in_full, _apply.ratings_changed) r
+                                  _apply.in_full, _apply.ratings_changed, _apply.full_ids) r
      WHERE s.machine_id = r.machine_id;
     GET DIAGNOSTICS written = ROW_COUNT;
 
@@ -91,17 +93,29 @@ BEGIN
     RETURN written;
 END
 $$;
-COMMENT ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean) IS
+COMMENT ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean, bigint[]) IS
     'Internal: locks, recomputes and writes cached scores of the given machines, then auto-blacklists.';
 
 -- Trigger functions: SECURITY DEFINER so a role that may only INSERT into observations
 -- still gets its cache maintained, and cannot write reliability.scores itself.
+-- Counts INSERT statements on observations that have begun and not yet reached their
+-- AFTER trigger (see src/pg/pending_inserts.hpp).
+CREATE FUNCTION reliability._observations_insert_begins() RETURNS trigger
+AS 'MODULE_PATHNAME', 'reliability_observations_insert_begins' LANGUAGE C;
+CREATE FUNCTION reliability._insert_ends() RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'reliability_insert_ends' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION reliability._observations_insert_begins() IS 'Internal trigger: notes that an INSERT into observations has begun.';
+COMMENT ON FUNCTION reliability._insert_ends() IS
+    'Internal: ends the oldest pending INSERT; returns machines recomputed meanwhile (to recompute in full).';
+
 CREATE FUNCTION reliability._observations_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    recomputed_meanwhile bigint[] := reliability._insert_ends();
 BEGIN
     PERFORM reliability._apply(
         ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1),
-        f.m, f.t, pg_catalog.now(), false, false, true)
+        f.m, f.t, pg_catalog.now(), false, false, true, recomputed_meanwhile)
       FROM (SELECT pg_catalog.array_agg(n.machine_id ORDER BY n.machine_id, n.observed_at) AS m,
                    pg_catalog.array_agg(n.observed_at ORDER BY n.machine_id, n.observed_at) AS t
               FROM new_rows n) f;
@@ -163,6 +177,8 @@ COMMENT ON FUNCTION reliability._observations_deleted() IS 'Internal trigger: re
 COMMENT ON FUNCTION reliability._machine_data_changed() IS 'Internal trigger: recomputes machines whose interruptions or ratings changed.';
 COMMENT ON FUNCTION reliability._recompute_all() IS 'Internal trigger: recomputes every cached score (truncate, settings change).';
 
+CREATE TRIGGER observations_insert_begins BEFORE INSERT ON reliability.observations
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_insert_begins();
 CREATE TRIGGER observations_inserted AFTER INSERT ON reliability.observations
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_inserted();
 CREATE TRIGGER observations_updated AFTER UPDATE ON reliability.observations
@@ -224,6 +240,9 @@ SELECT pg_catalog.pg_extension_config_dump('reliability.scores', '');
 CREATE FUNCTION reliability.refresh(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     RETURN reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                               NULL, NULL, reliability._finite(as_of, 'as_of'), false, false, false);
 END
@@ -234,6 +253,9 @@ COMMENT ON FUNCTION reliability.refresh(timestamptz) IS
 CREATE FUNCTION reliability.rebuild(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     RETURN reliability._apply(
         ARRAY(SELECT m.machine_id FROM reliability.machines m
                WHERE EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)

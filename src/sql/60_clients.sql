@@ -43,12 +43,15 @@ COMMENT ON FUNCTION reliability.rate(bigint, text, integer, text, double precisi
 -- The UTC days of a history: [day, day + 1) cut at as_of; validates days and as_of.
 CREATE FUNCTION reliability._history_days(days integer, as_of timestamptz)
 RETURNS TABLE (day date, lo timestamptz, hi timestamptz)
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ROWS 30 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     last_day date;
 BEGIN
     IF days IS NULL OR days < 1 OR days > 3660 THEN
         RAISE EXCEPTION 'days must be between 1 and 3660, not %', days USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM reliability._finite(as_of, 'as_of');
     last_day := (as_of AT TIME ZONE 'UTC')::date;
@@ -62,7 +65,7 @@ COMMENT ON FUNCTION reliability._history_days(integer, timestamptz) IS 'Internal
 CREATE FUNCTION reliability.daily_uptime(machine_id bigint, days integer DEFAULT 30, as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS TABLE (day date, online_seconds double precision, offline_seconds double precision,
                uptime double precision, coverage double precision, interruptions bigint)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 30
 BEGIN ATOMIC
     SELECT d.day,
            COALESCE((a.m).online_seconds, 0),
