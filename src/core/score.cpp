@@ -97,7 +97,8 @@ std::optional<double> combine(std::optional<double> uptime, double interruption,
     if (rest == 0.0) return std::nullopt;
     const double w_uptime = p.weight_uptime / rest;
     const double w_interruption = p.weight_interruption / rest;
-    return 100.0 * (w_uptime * *uptime + w_interruption * interruption);
+    // The scaled weights can sum to an ulp over 1: U = I = 1 would give 100.00000000000003.
+    return std::min(100.0, 100.0 * (w_uptime * *uptime + w_interruption * interruption));
 }
 
 ScoreComponents compute(const ScoreInputs& in, const ScoreParameters& p) {

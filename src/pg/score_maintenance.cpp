@@ -96,27 +96,29 @@ void run_ranges(const char* sql, const int32* idx, const int64* machine, const T
 const char* const kFetchObservations =
     "SELECT r.i, o.observed_at, o.online "
     "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi) "
-    "JOIN reliability.observations o ON o.machine_id = r.m AND o.observed_at >= r.lo AND o.observed_at < r.hi";
+    "JOIN reliability.observations o ON o.machine_id OPERATOR(pg_catalog.=) r.m "
+    "AND o.observed_at OPERATOR(pg_catalog.>=) r.lo AND o.observed_at OPERATOR(pg_catalog.<) r.hi";
 
 const char* const kCountInterruptions =
     "SELECT r.i, (SELECT pg_catalog.count(*) FROM reliability.interruptions x "
-    "              WHERE x.machine_id = r.m AND x.occurred_at >= r.lo AND x.occurred_at < r.hi) "
+    "              WHERE x.machine_id OPERATOR(pg_catalog.=) r.m AND x.occurred_at OPERATOR(pg_catalog.>=) r.lo "
+    "                AND x.occurred_at OPERATOR(pg_catalog.<) r.hi) "
     "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi)";
 
 const char* const kLastObserved =
     "SELECT r.i, (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
-    "              WHERE o.machine_id = r.m AND o.observed_at < r.hi) "
+    "              WHERE o.machine_id OPERATOR(pg_catalog.=) r.m AND o.observed_at OPERATOR(pg_catalog.<) r.hi) "
     "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi)";
 
 const char* const kRatings =
     "SELECT r.i, pg_catalog.count(x.stars), COALESCE(pg_catalog.sum(x.stars), 0)::bigint "
     "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi) "
-    "LEFT JOIN reliability.ratings x ON x.machine_id = r.m GROUP BY r.i";
+    "LEFT JOIN reliability.ratings x ON x.machine_id OPERATOR(pg_catalog.=) r.m GROUP BY r.i";
 
 const char* const kCache =
     "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
     "       rating_component, last_observed_at "
-    "FROM reliability.scores WHERE machine_id = ANY($1) ORDER BY machine_id";
+    "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY($1) ORDER BY machine_id FOR UPDATE";
 
 int64 get_int8(HeapTuple t, int col, bool* isnull) {
     Datum d = SPI_getbinval(t, SPI_tuptable->tupdesc, col, isnull);
@@ -145,11 +147,9 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
     // Our own arrays must outlive SPI_finish(), which frees what palloc() gives while
     // connected: they come from the caller's context.
     auto alloc = [outer](std::size_t size) { return MemoryContextAllocZero(outer, size > 0 ? size : 1); };
-    // Read after the caller's row locks: in READ COMMITTED this query's snapshot sees
-    // everything the writers we waited for committed.
-    const ScoreParameters params = load_settings();
-
-    // The cache rows, in machine order.
+    // Lock the cache rows in machine order (concurrent batches cannot deadlock) and read
+    // them. Every later query takes a new snapshot, so in READ COMMITTED it sees all that
+    // the writers we waited for committed.
     {
         int64* id_values = static_cast<int64*>(alloc(sizeof(int64) * (n_ids > 0 ? n_ids : 1)));
         for (int i = 0; i < n_ids; ++i) id_values[i] = DatumGetInt64(ids[i]);
@@ -158,6 +158,9 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
         spi_check(SPI_execute_with_args(kCache, 1, types, values, nullptr, false, 0), SPI_OK_SELECT, "reading scores");
     }
     const int n = static_cast<int>(SPI_processed);
+    SPITupleTable* cache = SPI_tuptable;
+    const ScoreParameters params = load_settings();  // after the locks: see the latest settings
+    SPI_tuptable = cache;
     MachineWork* work = static_cast<MachineWork*>(MemoryContextAllocZero(outer, sizeof(MachineWork) * (n > 0 ? n : 1)));
     int fresh_pos = 0;
     for (int i = 0; i < n; ++i) {
@@ -420,8 +423,24 @@ Datum reliability_recompute(PG_FUNCTION_ARGS) {
         deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &fresh_t, nullptr, &n_fresh_t);
         if (n_fresh != n_fresh_t) elog(ERROR, "reliability: fresh arrays differ in length");
     }
+    // The fresh rows, sorted by (machine, time).
+    struct Fresh {
+        int64 machine;
+        TimestampTz at;
+    };
+    Fresh* fresh = static_cast<Fresh*>(palloc(sizeof(Fresh) * (n_fresh > 0 ? n_fresh : 1)));
+    for (int i = 0; i < n_fresh; ++i) fresh[i] = Fresh{DatumGetInt64(fresh_m[i]), DatumGetTimestampTz(fresh_t[i])};
+    guarded([&] {
+        std::sort(fresh, fresh + n_fresh, [](const Fresh& x, const Fresh& y) {
+            return x.machine != y.machine ? x.machine < y.machine : x.at < y.at;
+        });
+        return 0;
+    });
     Micros* fresh_times = static_cast<Micros*>(palloc(sizeof(Micros) * (n_fresh > 0 ? n_fresh : 1)));
-    for (int i = 0; i < n_fresh; ++i) fresh_times[i] = DatumGetTimestampTz(fresh_t[i]);
+    for (int i = 0; i < n_fresh; ++i) {
+        fresh_m[i] = Int64GetDatum(fresh[i].machine);
+        fresh_times[i] = fresh[i].at;
+    }
 
     // Machines to recompute in full whatever their cache (see pending_inserts.hpp), sorted.
     int n_full_ids = 0;

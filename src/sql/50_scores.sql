@@ -45,19 +45,25 @@ DECLARE
     written bigint;
     threshold double precision;
 BEGIN
-    -- Only machines that still exist: a cascaded delete of a machine recomputes nothing.
-    machine_ids := ARRAY(SELECT m.machine_id FROM reliability.machines m
-                          WHERE m.machine_id = ANY (machine_ids) ORDER BY m.machine_id);
+    IF machine_ids IS NULL THEN
+        -- Inserted observations: their machines exist (foreign key).
+        machine_ids := ARRAY(SELECT DISTINCT f.id FROM pg_catalog.unnest(fresh_machine) AS f(id) ORDER BY 1);
+    ELSE
+        -- Only machines that still exist: a cascaded delete of a machine recomputes nothing.
+        machine_ids := ARRAY(SELECT m.machine_id FROM reliability.machines m
+                              WHERE m.machine_id = ANY (machine_ids) ORDER BY m.machine_id);
+    END IF;
     IF pg_catalog.cardinality(machine_ids) = 0 THEN
         RETURN 0;
     END IF;
     IF create_missing THEN
         INSERT INTO reliability.scores (machine_id, tier, computed_at)
-        SELECT m.id, 'new', '-infinity' FROM pg_catalog.unnest(machine_ids) AS m(id) ORDER BY m.id
+        SELECT m.id, 'new', '-infinity' FROM pg_catalog.unnest(machine_ids) AS m(id)
+         WHERE NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.id)
+         ORDER BY m.id
         ON CONFLICT (machine_id) DO NOTHING;
     END IF;
-    PERFORM FROM reliability.scores s WHERE s.machine_id = ANY (machine_ids) ORDER BY s.machine_id FOR UPDATE;
-
+    -- _recompute locks the rows (in machine order) before it reads anything.
     UPDATE reliability.scores s SET
         score = r.score, tier = r.tier, uptime = r.uptime, uptime_component = r.uptime_component,
         interruption_component = r.interruption_component, rating_component = r.rating_component,
@@ -113,11 +119,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     recomputed_meanwhile bigint[] := reliability._insert_ends();
 BEGIN
-    PERFORM reliability._apply(
-        ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1),
-        f.m, f.t, pg_catalog.now(), false, false, true, recomputed_meanwhile)
-      FROM (SELECT pg_catalog.array_agg(n.machine_id ORDER BY n.machine_id, n.observed_at) AS m,
-                   pg_catalog.array_agg(n.observed_at ORDER BY n.machine_id, n.observed_at) AS t
+    -- One pass over the new rows; _recompute sorts them.
+    PERFORM reliability._apply(NULL, f.m, f.t, pg_catalog.now(), false, false, true, recomputed_meanwhile)
+      FROM (SELECT pg_catalog.array_agg(n.machine_id) AS m, pg_catalog.array_agg(n.observed_at) AS t
               FROM new_rows n) f;
     RETURN NULL;
 END
