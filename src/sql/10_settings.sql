@@ -65,6 +65,11 @@ CREATE FUNCTION reliability._settings_merge_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF EXISTS (SELECT FROM reliability.settings) THEN
+        -- A pg_dump restore COPYs the row after the scores it dumped, which were computed
+        -- with these very settings: merging them must not recompute (or re-blacklist).
+        IF pg_catalog.current_query() OPERATOR(pg_catalog.~*) '^\s*copy\s' THEN
+            PERFORM pg_catalog.set_config('reliability.restoring_settings', 'on', true);
+        END IF;
         UPDATE reliability.settings s SET
             score_window = NEW.score_window, max_gap = NEW.max_gap,
             weight_uptime = NEW.weight_uptime, weight_interruption = NEW.weight_interruption,
@@ -73,6 +78,7 @@ BEGIN
             min_history = NEW.min_history, tier_excellent = NEW.tier_excellent, tier_good = NEW.tier_good,
             tier_fair = NEW.tier_fair, stale_after = NEW.stale_after,
             auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for;
+        PERFORM pg_catalog.set_config('reliability.restoring_settings', 'off', true);
         RETURN NULL;
     END IF;
     RETURN NEW;

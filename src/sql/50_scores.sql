@@ -169,6 +169,9 @@ $$;
 CREATE FUNCTION reliability._recompute_all() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF TG_TABLE_NAME = 'settings' AND pg_catalog.current_setting('reliability.restoring_settings', true) = 'on' THEN
+        RETURN NULL;  -- a restore merging the dumped settings row (see _settings_merge_insert)
+    END IF;
     PERFORM reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                                NULL, NULL, pg_catalog.now(), true, true, false);
     RETURN NULL;
