@@ -15,7 +15,8 @@ CREATE TABLE reliability.observations (
     machine_id  bigint NOT NULL REFERENCES reliability.machines ON DELETE CASCADE,
     observed_at timestamptz NOT NULL CONSTRAINT observations_observed_at_finite CHECK (pg_catalog.isfinite(observed_at)),
     online      boolean NOT NULL,
-    PRIMARY KEY (machine_id, observed_at)
+    -- INCLUDE (online): window reads are index-only scans once the heap is all-visible.
+    PRIMARY KEY (machine_id, observed_at) INCLUDE (online)
 );
 COMMENT ON TABLE reliability.observations IS
     'Monitor observations: machine online or not at observed_at. Each speaks for at most settings.max_gap.';

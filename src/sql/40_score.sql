@@ -76,7 +76,7 @@ RETURNS reliability.score LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT reliability._make_score(
         st,
-        (SELECT reliability.availability(o.observed_at, o.online, pg_catalog.tstzrange(w.lo, w.hi), st.max_gap)
+        (SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap)
            FROM reliability.observations o
           WHERE o.machine_id = score.machine_id
             AND o.observed_at >= reliability.sub_fixed(w.lo, st.max_gap) AND o.observed_at < w.hi),
@@ -87,8 +87,9 @@ BEGIN ATOMIC
           WHERE o.machine_id = score.machine_id AND o.observed_at < w.hi),
         w.hi)
     FROM reliability.settings st
-    CROSS JOIN LATERAL (SELECT reliability.sub_fixed(reliability._finite(score.as_of, 'as_of'), st.score_window) AS lo,
-                               score.as_of AS hi) w
+    CROSS JOIN LATERAL (SELECT x.lo, x.hi, pg_catalog.tstzrange(x.lo, x.hi) AS win  -- built once, not per row
+                          FROM (SELECT reliability.sub_fixed(reliability._finite(score.as_of, 'as_of'), st.score_window) AS lo,
+                                       score.as_of AS hi) x) w
     CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS n, COALESCE(pg_catalog.sum(x.stars), 0)::bigint AS total
                           FROM reliability.ratings x WHERE x.machine_id = score.machine_id) r
     WHERE reliability._finite(score.as_of, 'as_of') IS NOT NULL

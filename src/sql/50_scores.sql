@@ -23,7 +23,11 @@ CREATE TABLE reliability.scores (
     as_of                  timestamptz,
     computed_at            timestamptz NOT NULL
 );
+-- The ranked list: ORDER BY score DESC NULLS LAST (machines without a score last) walks the
+-- first index; a query that filters on score (score >= x: no NULLs) and writes plain
+-- ORDER BY score DESC walks the second.
 CREATE INDEX scores_score_idx ON reliability.scores (score DESC NULLS LAST);
+CREATE INDEX scores_scored_idx ON reliability.scores (score DESC) WHERE score IS NOT NULL;
 COMMENT ON TABLE reliability.scores IS
     'Cached reliability.score(machine_id, computed_at) of every machine with data; written only by the extension''s triggers and reliability.refresh().';
 

@@ -106,9 +106,10 @@ SELECT m.machine_id, m.provider, m.external_id, m.created_at,
        s.interruptions, s.rating_count, s.rating_mean, s.last_observed_at, s.as_of, s.computed_at,
        EXISTS (SELECT FROM reliability.blacklist b
                 WHERE b.machine_id = m.machine_id AND (b.expires_at IS NULL OR pg_catalog.now() < b.expires_at)) AS blacklisted,
-       NOT EXISTS (SELECT FROM reliability.observations o, reliability.settings st
+       NOT EXISTS (SELECT FROM reliability.observations o
                     WHERE o.machine_id = m.machine_id
-                      AND o.observed_at >= reliability.sub_fixed(pg_catalog.now(), st.stale_after)
+                      AND o.observed_at >= reliability.sub_fixed(pg_catalog.now(),
+                                                                 (SELECT st.stale_after FROM reliability.settings st))
                       AND o.observed_at <= pg_catalog.now()) AS stale
   FROM reliability.machines m
   LEFT JOIN reliability.scores s ON s.machine_id = m.machine_id;
@@ -128,9 +129,10 @@ BEGIN ATOMIC
                                  ELSE pg_catalog.jsonb_build_object('kind', b.kind, 'reason', b.reason,
                                           'blocked_by', b.blocked_by, 'blacklisted_at', b.blacklisted_at,
                                           'expires_at', b.expires_at) END,
-               'stale', NOT EXISTS (SELECT FROM reliability.observations o, reliability.settings st
+               'stale', NOT EXISTS (SELECT FROM reliability.observations o
                                      WHERE o.machine_id = m.machine_id
-                                       AND o.observed_at >= reliability.sub_fixed(report.as_of, st.stale_after)
+                                       AND o.observed_at >= reliability.sub_fixed(report.as_of,
+                                                              (SELECT st.stale_after FROM reliability.settings st))
                                        AND o.observed_at <= report.as_of),
                'history', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(h) ORDER BY h.day)
                                       FROM reliability.daily_uptime(m.machine_id, 30, report.as_of) h), '[]'::jsonb))
