@@ -9,10 +9,13 @@
 namespace reliability {
 
 void sort_and_check(std::vector<Observation>& observations) {
-    // Rows usually arrive in index order; checking first skips the sort.
     poll_interrupt();
-    if (!std::is_sorted(observations.begin(), observations.end())) {
-        std::sort(observations.begin(), observations.end());
+    // Rows usually arrive in time order, and a window aggregate calls us again after adding
+    // a few rows to an already sorted state: sort only the unsorted tail, then merge.
+    auto tail = std::is_sorted_until(observations.begin(), observations.end());
+    if (tail != observations.end()) {
+        std::sort(tail, observations.end());
+        std::inplace_merge(observations.begin(), tail, observations.end());
     }
     poll_interrupt();
     auto dup = std::adjacent_find(observations.begin(), observations.end(),

@@ -60,7 +60,10 @@ extern "C" {
 // BEFORE INSERT FOR EACH STATEMENT on reliability.observations.
 PG_FUNCTION_INFO_V1(reliability_observations_insert_begins);
 Datum reliability_observations_insert_begins(PG_FUNCTION_ARGS) {
-    if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "reliability: not called as a trigger");
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("trigger function called not by trigger manager")));
+    }
     if (!g_callback_registered) {
         RegisterXactCallback(xact_callback, nullptr);
         g_callback_registered = true;

@@ -1,5 +1,6 @@
 -- Settings: the one row of scoring parameters (SPEC §4). Lengths are intervals taken as
--- fixed lengths (extract(epoch ...)), so the checks compare epochs, not calendar intervals.
+-- fixed lengths (extract(epoch ...)), so the checks compare epochs, not calendar intervals;
+-- a length must also fit in int64 microseconds (below 9,223,372,036,854 s).
 
 CREATE TABLE reliability.settings (
     singleton            boolean PRIMARY KEY DEFAULT true CONSTRAINT settings_single_row CHECK (singleton),
@@ -23,6 +24,10 @@ CREATE TABLE reliability.settings (
     CONSTRAINT settings_interruption_horizon_positive CHECK (pg_catalog.date_part('epoch', interruption_horizon) > 0),
     CONSTRAINT settings_stale_after_positive CHECK (pg_catalog.date_part('epoch', stale_after) > 0),
     CONSTRAINT settings_auto_blacklist_for_positive CHECK (pg_catalog.date_part('epoch', auto_blacklist_for) > 0),
+    CONSTRAINT settings_lengths_fit_in_microseconds CHECK (GREATEST(
+        pg_catalog.date_part('epoch', score_window), pg_catalog.date_part('epoch', max_gap),
+        pg_catalog.date_part('epoch', interruption_horizon), pg_catalog.date_part('epoch', stale_after),
+        pg_catalog.date_part('epoch', auto_blacklist_for), pg_catalog.date_part('epoch', min_history)) < 9223372036854),
     CONSTRAINT settings_min_history_not_negative CHECK (pg_catalog.date_part('epoch', min_history) >= 0),
     CONSTRAINT settings_weight_uptime_range CHECK (weight_uptime >= 0 AND weight_uptime <= 1),
     CONSTRAINT settings_weight_interruption_range CHECK (weight_interruption >= 0 AND weight_interruption <= 1),

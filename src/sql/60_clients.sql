@@ -40,6 +40,10 @@ END;
 COMMENT ON FUNCTION reliability.rate(bigint, text, integer, text, double precision, text) IS
     'Inserts the user''s rating of the machine, or replaces it (one rating per user per machine); returns the row.';
 
+-- One day of a history: the UTC day and its window [lo, hi) (cut at as_of).
+CREATE TYPE reliability._history_window AS (day date, lo timestamptz, hi timestamptz, win tstzrange);
+COMMENT ON TYPE reliability._history_window IS 'Internal: one UTC day of reliability.daily_uptime().';
+
 -- The UTC days of a history: [day, day + 1) cut at as_of; validates days and as_of.
 CREATE FUNCTION reliability._history_days(days integer, as_of timestamptz)
 RETURNS TABLE (day date, lo timestamptz, hi timestamptz)
@@ -65,8 +69,18 @@ COMMENT ON FUNCTION reliability._history_days(integer, timestamptz) IS 'Internal
 CREATE FUNCTION reliability.daily_uptime(machine_id bigint, days integer DEFAULT 30, as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS TABLE (day date, online_seconds double precision, offline_seconds double precision,
                uptime double precision, coverage double precision, interruptions bigint)
-LANGUAGE sql STABLE PARALLEL SAFE ROWS 30
-BEGIN ATOMIC
+LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 30 SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    windows reliability._history_window[];
+BEGIN
+    -- Validate days and as_of first, so bad arguments are errors for every machine_id.
+    windows := ARRAY(SELECT ROW(h.day, h.lo, h.hi, pg_catalog.tstzrange(h.lo, h.hi))::reliability._history_window
+                       FROM reliability._history_days(daily_uptime.days, daily_uptime.as_of) h);
+    IF NOT EXISTS (SELECT FROM reliability.machines x WHERE x.machine_id = daily_uptime.machine_id) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
     SELECT d.day,
            COALESCE((a.m).online_seconds, 0),
            COALESCE((a.m).offline_seconds, 0),
@@ -74,16 +88,16 @@ BEGIN ATOMIC
            COALESCE((a.m).coverage, 0),
            (SELECT pg_catalog.count(*) FROM reliability.interruptions i
              WHERE i.machine_id = daily_uptime.machine_id AND i.occurred_at >= d.lo AND i.occurred_at < d.hi)
-      FROM reliability._history_days(daily_uptime.days, daily_uptime.as_of) d
-     CROSS JOIN reliability.settings st
+      FROM pg_catalog.unnest(windows) d
+     CROSS JOIN (SELECT st.max_gap FROM reliability.settings st) st
      CROSS JOIN LATERAL (
-           SELECT reliability.availability(o.observed_at, o.online, pg_catalog.tstzrange(d.lo, d.hi), st.max_gap) AS m
+           SELECT reliability.availability(o.observed_at, o.online, d.win, st.max_gap) AS m
              FROM reliability.observations o
             WHERE o.machine_id = daily_uptime.machine_id
               AND o.observed_at >= reliability.sub_fixed(d.lo, st.max_gap) AND o.observed_at < d.hi) a
-     WHERE EXISTS (SELECT FROM reliability.machines x WHERE x.machine_id = daily_uptime.machine_id)
      ORDER BY d.day;
-END;
+END
+$$;
 COMMENT ON FUNCTION reliability.daily_uptime(bigint, integer, timestamptz) IS
     'One row per UTC day, oldest first, for the last days days up to the day of as_of: online/offline seconds, uptime, coverage, interruptions.';
 
