@@ -94,7 +94,7 @@ cancel_running() {
     bg=$!
     pid=
     for i in $(seq 1 100); do
-        pid=$(q -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active'")
+        pid=$(q -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active' AND backend_type = 'client backend' LIMIT 1")
         [[ -n "$pid" ]] && break
         sleep 0.05
     done
