@@ -327,6 +327,59 @@ fi
 problems=$(cache_problems)
 if [ -z "$problems" ]; then ok "the cache is exact after all that"; else not_ok "the cache is not exact:"; echo "$problems"; fi
 
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "DROP ROLE IF EXISTS monitor" >/dev/null 2>&1
+
+# --- every SECURITY DEFINER function pins search_path ---------------------------------------
+unpinned=$(q -c "SELECT p.oid::regprocedure FROM pg_proc p
+                  WHERE p.pronamespace = 'reliability'::regnamespace AND p.prosecdef
+                    AND NOT EXISTS (SELECT FROM pg_catalog.unnest(p.proconfig) c WHERE c LIKE 'search_path=%')")
+ndefiner=$(q -c "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'reliability'::regnamespace AND p.prosecdef")
+if [ -z "$unpinned" ] && [ "$ndefiner" -gt 0 ]; then ok "all $ndefiner SECURITY DEFINER functions pin search_path"
+else not_ok "SECURITY DEFINER functions without a pinned search_path: $unpinned"; fi
+
+# --- the roles the README recommends: each can do its job and no more ----------------------
+psql_admin -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS instance_manager" -c "DROP ROLE IF EXISTS api" \
+    -c "CREATE ROLE instance_manager" -c "CREATE ROLE api" >/dev/null || not_ok "creating the README roles failed"
+q >/dev/null <<'SQL' || not_ok "granting the README's privileges failed"
+GRANT USAGE ON SCHEMA reliability TO instance_manager;
+GRANT INSERT ON reliability.interruptions TO instance_manager;
+GRANT USAGE ON SCHEMA reliability TO api;
+GRANT SELECT ON reliability.machine_reliability, reliability.machines, reliability.observations,
+                reliability.interruptions, reliability.ratings, reliability.blacklist,
+                reliability.settings TO api;
+GRANT INSERT ON reliability.machines TO api;
+GRANT USAGE ON SEQUENCE reliability.machines_machine_id_seq TO api;
+GRANT INSERT, UPDATE ON reliability.ratings TO api;
+SQL
+as_role() { q -v VERBOSITY=sqlstate -c "SET search_path = public, pg_catalog" -c "SET ROLE $1" -c "$2" 2>&1; }
+can() {
+    local out
+    if out=$(as_role "$1" "$2"); then ok "$1 can: $2"; else not_ok "$1 cannot: $2: $(echo "$out" | head -2)"; fi
+}
+cannot() {
+    local out
+    out=$(as_role "$1" "$2")
+    if echo "$out" | grep -q 42501; then ok "$1 is refused (42501): $2"; else not_ok "$1 is not refused: $2: $(echo "$out" | head -2)"; fi
+}
+can instance_manager "INSERT INTO reliability.interruptions VALUES (2, now() - interval '5 minutes', 'i-2', 'oom')"
+cannot instance_manager "INSERT INTO reliability.observations VALUES (2, now(), true)"
+cannot instance_manager "UPDATE reliability.scores SET score = 100"
+cannot instance_manager "INSERT INTO reliability.ratings (machine_id, user_id, stars) VALUES (2, 'im', 5)"
+can api "SELECT machine_id, score, tier FROM reliability.machine_reliability WHERE NOT blacklisted AND score >= 0 ORDER BY score DESC LIMIT 50"
+can api "SELECT reliability.machine('priv', 'from-api')"
+can api "SELECT * FROM reliability.rate(2, 'bob', 5, 'fast')"
+can api "SELECT * FROM reliability.rate(2, 'bob', 3, 'slower now')"
+can api "SELECT reliability.score(2), reliability.sparkline(2, 7), reliability.report(2) IS NOT NULL"
+can api "SELECT count(*) FROM reliability.daily_uptime(2, 7)"
+cannot api "INSERT INTO reliability.observations VALUES (2, now(), true)"
+cannot api "UPDATE reliability.scores SET score = 100"
+cannot api "UPDATE reliability.settings SET max_gap = '5 minutes'"
+cannot api "INSERT INTO reliability.blacklist (machine_id, kind) VALUES (2, 'manual')"
+cannot api "DELETE FROM reliability.ratings"
+cannot api "SELECT reliability.refresh()"
+problems=$(cache_problems)
+if [ -z "$problems" ]; then ok "the cache is exact after the README roles' writes"; else not_ok "the cache is not exact:"; echo "$problems"; fi
+
+psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" \
+    -c "DROP ROLE IF EXISTS monitor" -c "DROP ROLE IF EXISTS instance_manager" -c "DROP ROLE IF EXISTS api" >/dev/null 2>&1
 echo "privileges: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
