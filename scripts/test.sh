@@ -7,6 +7,7 @@
 #   under Valgrind (test/valgrind/run.sh).
 # Ends with one line "N passed, N failed" (one count per step) and exits non-zero when
 # anything failed.
+# No `set -e`: every step runs and is counted; a failing step never ends the run silently.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

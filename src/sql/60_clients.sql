@@ -120,11 +120,12 @@ SELECT m.machine_id, m.provider, m.external_id, m.created_at,
        s.interruptions, s.rating_count, s.rating_mean, s.last_observed_at, s.as_of, s.computed_at,
        EXISTS (SELECT FROM reliability.blacklist b
                 WHERE b.machine_id = m.machine_id AND (b.expires_at IS NULL OR pg_catalog.now() < b.expires_at)) AS blacklisted,
-       NOT EXISTS (SELECT FROM reliability.observations o
-                    WHERE o.machine_id = m.machine_id
-                      AND o.observed_at >= reliability.sub_fixed(pg_catalog.now(),
-                                                                 (SELECT st.stale_after FROM reliability.settings st))
-                      AND o.observed_at <= pg_catalog.now()) AS stale
+       -- The latest observation up to now() (one backward index probe per listed row; an
+       -- EXISTS here could be planned as a hash over every recent observation).
+       COALESCE((SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o
+                  WHERE o.machine_id = m.machine_id AND o.observed_at <= pg_catalog.now())
+                < reliability.sub_fixed(pg_catalog.now(), (SELECT st.stale_after FROM reliability.settings st)),
+                true) AS stale
   FROM reliability.machines m
   LEFT JOIN reliability.scores s ON s.machine_id = m.machine_id;
 COMMENT ON VIEW reliability.machine_reliability IS
