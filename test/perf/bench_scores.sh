@@ -415,8 +415,8 @@ info() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$out/info.tsv"; }
     echo
     psql_q -At -v out="$out" -v runs="$RUNS" -v fleet="$FLEET" -v history="$HISTORY" -v big="$BIG" \
         -v long_rows="$LONG_ROWS" -v pgb_seconds="$PGBENCH_SECONDS" -v pgb_rounds="$PGBENCH_ROUNDS" \
-        -v top50_idx="$(yes_no scores_score_idx "$out/top50_plan.txt")" \
-        -v top50nl_idx="$(yes_no scores_score_idx "$out/top50_nulls_last_plan.txt")" \
+        -v top50_idx="$(yes_no "scores_score\(d\)\?_idx" "$out/top50_plan.txt")" \
+        -v top50nl_idx="$(yes_no "scores_score\(d\)\?_idx" "$out/top50_nulls_last_plan.txt")" \
         -v plain_agrees="$(cat "$out/score_plain_agrees.txt")" -v skipped="$(cat "$out/top50_blacklisted.txt")" \
         -v top50_hot="$(hot_node "$out/top50_plan.txt")" -v timeout_ms="$TOP50_TIMEOUT_MS" \
         -v top50_planning="$(sed -n 's/^Planning Time: \([0-9.]*\) ms$/\1/p' "$out/top50_plan.txt" | head -1)" \
@@ -461,7 +461,7 @@ info() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$out/info.tsv"; }
     echo '```'
     cat "$out/top50_plan.txt"
     echo '```'
-    if ! grep -q scores_score_idx "$out/top50_plan.txt"; then
+    if ! grep -q "scores_score\(d\)\?_idx" "$out/top50_plan.txt"; then
         echo
         echo "The same query with \`ORDER BY score DESC NULLS LAST\`:"
         echo
