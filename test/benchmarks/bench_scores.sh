@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the score cache and its triggers (issue 3). One command:
 #
-#   bash test/perf/bench_scores.sh
+#   bash test/benchmarks/bench_scores.sh
 #
 # builds and installs the extension (under the shared build lock), starts its own
 # throwaway PostgreSQL 15 cluster on port 55503 (pg_virtualenv -t; dropped at the end),
@@ -397,7 +397,7 @@ info() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$out/info.tsv"; }
 {
     echo "## Scores and triggers (issue 3)"
     echo
-    echo "Command: \`bash test/perf/bench_scores.sh\` (builds and installs the extension, then runs everything"
+    echo "Command: \`bash test/benchmarks/bench_scores.sh\` (builds and installs the extension, then runs everything"
     echo "in its own throwaway cluster, dropped at the end: \`PGPORT=$BENCH_PORT pg_virtualenv -t -v 15"
     echo "-o shared_buffers=2GB -o work_mem=64MB -o jit=off -o max_wal_size=8GB -o checkpoint_timeout=30min\`, plus"
     echo "\`wal_level=minimal\` (only so that the bulk loads skip the WAL) and pg_stat_statements preloaded with"
@@ -481,7 +481,7 @@ cat "$out/section.md"
 
 if [ "$WRITE_DOC" = 1 ]; then
     doc=$repo/docs/BENCHMARKS.md
-    begin='<!-- bench_scores:begin (written by test/perf/bench_scores.sh) -->'
+    begin='<!-- bench_scores:begin (written by test/benchmarks/bench_scores.sh) -->'
     end='<!-- bench_scores:end -->'
     [ -f "$doc" ] || printf '# Benchmarks\n\n' >"$doc"
     tmp=$(mktemp)

@@ -2,7 +2,7 @@
 -- every 5 minutes up to now(), loaded with the score triggers off
 -- (session_replication_role = replica), plus bench.observations_plain, an identical copy of
 -- reliability.observations (same columns, primary key, foreign key, CHECK) without the
--- score triggers. Run by test/perf/bench_scores.sh with \timing on.
+-- score triggers. Run by test/benchmarks/bench_scores.sh with \timing on.
 -- With wal_level = minimal, rows written into a table created in the same transaction
 -- skip the WAL: the extension is created and loaded in one transaction for that.
 \set ON_ERROR_STOP on

@@ -1,4 +1,4 @@
--- bench_scores: turns the raw timings of test/perf/bench_scores.sh into the Markdown
+-- bench_scores: turns the raw timings of test/benchmarks/bench_scores.sh into the Markdown
 -- results table and one line of interpretation per item. psql variables: out (the raw
 -- output directory), runs, fleet, history, big, long_rows, pgb_seconds, pgb_rounds,
 -- top50_idx / top50nl_idx (yes/no: the plan uses scores_score_idx), plain_agrees,

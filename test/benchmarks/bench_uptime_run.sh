@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The body of test/perf/bench_uptime.sh, run inside pg_virtualenv (PGHOST etc. are set).
+# The body of test/benchmarks/bench_uptime.sh, run inside pg_virtualenv (PGHOST etc. are set).
 set -euo pipefail
 
 machines=${BENCH_MACHINES:-1000}

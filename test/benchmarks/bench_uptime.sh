@@ -3,7 +3,7 @@
 # cluster, results as a Markdown table on stdout (copy them into docs/BENCHMARKS.md).
 #
 #   make install            # (serialize with other developers: flock /tmp/reliability.build.lock ...)
-#   test/perf/bench_uptime.sh
+#   test/benchmarks/bench_uptime.sh
 #
 # Knobs (environment): MACHINES (1000), DAYS (30), RUNS (5 timed runs per query, after one
 # warm-up run), REPORT (also write the Markdown report to this file).
