@@ -12,7 +12,12 @@ export DEBIAN_FRONTEND=noninteractive
 export PAGER=cat PSQL_PAGER=cat
 
 JOBS=${JOBS:-2}
-PG_VERSION=15
+# The one place that names the PostgreSQL installation: every script, Makefile call and
+# test takes its pg_config and binaries from here (exported, so the tests that a script
+# starts see them too).
+export PG_VERSION=15
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_VERSION/bin/pg_config}
+export PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/$PG_VERSION/bin}
 
 # Several checkouts on one machine share one PostgreSQL installation: take a lock around
 # building and installing the extension so that two runs never interleave.
@@ -28,11 +33,11 @@ with_build_lock() {
 build_and_install_extension() {
     with_build_lock bash -c '
         set -e
-        make -j"$1" PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+        make -j"$1" PG_CONFIG="$PG_CONFIG"
         if [ "$(id -u)" -eq 0 ]; then
-            make install PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+            make install PG_CONFIG="$PG_CONFIG"
         else
-            sudo make install PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+            sudo make install PG_CONFIG="$PG_CONFIG"
         fi' build "$JOBS"
 }
 

@@ -55,19 +55,9 @@ unit_tests() {
         ctest --test-dir build --output-on-failure -j"$JOBS"
 }
 
-sanitizer_unit_tests() {
-    # No benchmarks here: they are not tests and would only double the build time.
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
-    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    bash -c 'cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DRELIABILITY_SANITIZE=ON \
-                 -DRELIABILITY_BENCHMARKS=OFF &&
-             cmake --build build-sanitize -j"$1" &&
-             ctest --test-dir build-sanitize --output-on-failure -j"$1"' sanitize "$JOBS"
-}
-
 show_regress_diffs() {
     local f
-    for f in regression.diffs output_iso/regression.diffs; do
+    for f in test/regress/regression.diffs test/isolation/output/regression.diffs; do
         if [ -s "$f" ]; then
             echo "----- $f -----"
             cat "$f"
@@ -76,15 +66,27 @@ show_regress_diffs() {
 }
 
 regress_tests() {
-    rm -f regression.diffs regression.out
-    timeout --kill-after=30 "$SUITE_TIMEOUT" bash scripts/in-cluster.sh make installcheck ISOLATION= PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config ||
+    rm -f test/regress/regression.diffs test/regress/regression.out
+    timeout --kill-after=30 "$SUITE_TIMEOUT" bash scripts/in-cluster.sh make installcheck ISOLATION= PG_CONFIG="$PG_CONFIG" ||
         { show_regress_diffs; return 1; }
 }
 
 isolation_tests() {
-    rm -rf output_iso
-    timeout --kill-after=30 "$SUITE_TIMEOUT" bash scripts/in-cluster.sh make installcheck REGRESS= PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config ||
+    rm -rf test/isolation/output
+    timeout --kill-after=30 "$SUITE_TIMEOUT" bash scripts/in-cluster.sh make installcheck REGRESS= PG_CONFIG="$PG_CONFIG" ||
         { show_regress_diffs; return 1; }
+}
+
+# A released script is never edited (users have it installed); the module keeps every C
+# symbol that any script in sql/ references; an update from every released version gives
+# exactly a fresh install, with data (test/upgrade/compare_install.sh, one per version).
+release_checks() {
+    sha256sum --check --strict test/upgrade/released.sha256 &&
+        bash test/upgrade/check_symbols.sh
+}
+
+upgrade_from_every_release() {
+    timeout --kill-after=30 "$SUITE_TIMEOUT" bash scripts/in-cluster.sh bash test/upgrade/from_every_release.sh
 }
 
 integration_test() {
@@ -105,19 +107,13 @@ fi
 
 step "core unit tests (GoogleTest via ctest)" unit_tests
 
-if [ -f test/sanitize/run.sh ]; then
-    step "core unit tests under ASan+UBSan (test/sanitize/run.sh)" bash test/sanitize/run.sh
-elif grep -q RELIABILITY_SANITIZE CMakeLists.txt; then
-    step "core unit tests under ASan+UBSan (ctest)" sanitizer_unit_tests
-fi
+step "core unit tests under ASan+UBSan (test/sanitize/run.sh)" bash test/sanitize/run.sh
 
 if step "build and install the extension (PGXS)" build_and_install_extension; then
-    if compgen -G 'sql/*.sql' >/dev/null; then
-        step "pg_regress (make installcheck)" regress_tests
-    fi
-    if compgen -G 'test/isolation/specs/*.spec' >/dev/null; then
-        step "pg_isolation_regress (make installcheck)" isolation_tests
-    fi
+    step "pg_regress (make installcheck, test/regress)" regress_tests
+    step "pg_isolation_regress (make installcheck, test/isolation)" isolation_tests
+    step "released scripts unchanged, every C symbol they name exported" release_checks
+    step "ALTER EXTENSION UPDATE from every released version = fresh install, with data" upgrade_from_every_release
     # Every executable test/integration/*.sh is a test; a non-executable one is taken for
     # a helper that the tests source.
     for t in test/integration/*.sh; do
@@ -132,12 +128,10 @@ else
     echo "the extension did not build or install: skipping every test that needs a server"
 fi
 
-if [ -f test/fuzz/run.sh ]; then
-    step "fuzz harnesses (test/fuzz/run.sh)" bash test/fuzz/run.sh
-fi
+step "fuzz harnesses (test/fuzz/run.sh)" bash test/fuzz/run.sh
 
 # The extension under Valgrind memcheck takes long: only on request (VALGRIND=1).
-if [ "${VALGRIND:-0}" = 1 ] && [ -f test/valgrind/run.sh ]; then
+if [ "${VALGRIND:-0}" = 1 ]; then
     step "regression suites under Valgrind (test/valgrind/run.sh)" bash test/valgrind/run.sh
 fi
 

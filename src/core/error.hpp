@@ -10,8 +10,8 @@ namespace reliability {
 enum class ErrorKind {
     InvalidParameter,  // 22023: a bad argument value (max_gap <= 0, weights, ...)
     OutOfRange,        // 22003: arithmetic would leave int64 microseconds
-    DatetimeOutOfRange,// 22008: a non-finite timestamp where a finite one is needed
-    DuplicateValue,    // 22000-class: duplicate timestamps inside one group
+    DatetimeOutOfRange,// 22008: an interval longer than int64 microseconds
+    DuplicateValue,    // 22023: duplicate timestamps inside one group
     CorruptState,      // 22P03: serialized aggregate state that does not parse
     Cancelled,         // the host asked us to stop (query cancel, statement_timeout)
 };

@@ -44,8 +44,6 @@ public:
     void serialize_into(char* out) const noexcept;
     static ObservationSet deserialize(const char* data, std::size_t len);
 
-    std::size_t bytes_per_observation() const { return sizeof(Observation); }
-
 private:
     bool has_parameters_ = false;
     Window window_;

@@ -18,7 +18,8 @@ Micros interval_micros(std::int64_t time_us, std::int32_t days, std::int32_t mon
     const Wide total = Wide{time_us} + Wide{days} * (kSecondsPerDay * kMicrosPerSecond) +
                        Wide{years} * (kSecondsPerYear * kMicrosPerSecond) +
                        Wide{rest_months} * (kSecondsPerMonth * kMicrosPerSecond);
-    if (total < kMinMicros || total > kMaxMicros) throw Error(ErrorKind::OutOfRange, "interval out of range");
+    // 22008, as PostgreSQL reports an interval that overflows.
+    if (total < kMinMicros || total > kMaxMicros) throw Error(ErrorKind::DatetimeOutOfRange, "interval out of range");
     return static_cast<Micros>(total);
 }
 

@@ -10,18 +10,7 @@ extern "C" {
 namespace reliability::pg {
 
 Micros interval_length(const Interval* interval) {
-    bool fits = true;
-    Micros us = guarded([&] {
-        try {
-            return reliability::interval_micros(interval->time, interval->day, interval->month);
-        } catch (const reliability::Error& e) {
-            if (e.kind() != reliability::ErrorKind::OutOfRange) throw;
-            fits = false;
-            return Micros{0};
-        }
-    });
-    if (!fits) ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("interval out of range")));
-    return us;
+    return guarded([&] { return reliability::interval_micros(interval->time, interval->day, interval->month); });
 }
 
 Micros positive_interval_length(const Interval* interval, const char* what) {

@@ -1,7 +1,8 @@
 // reliability._recompute(): the new cached score rows for a batch of machines, computed
-// incrementally where the cache allows it (SPEC §5). The caller (the trigger functions in
-// src/sql/50_maintenance.sql) has locked the machines' rows of reliability.scores in
-// machine order; this function only reads, with SPI, and returns the rows to write.
+// incrementally where the cache allows it (SPEC §5). Called by reliability._apply()
+// (src/sql/50_scores.sql), which has inserted any missing rows of reliability.scores; this
+// function locks the batch's rows FOR UPDATE in machine order, then reads the settings and
+// the machines' data with SPI, and returns the rows for _apply() to write.
 //
 // Per machine, with cached window [a1, b1) and new window [a2, b2), b2 = max(as_of, b1):
 //  - slide: read only the rows near the window's two ends (core sliding_window.hpp);

@@ -70,18 +70,18 @@ TEST(IntervalMicros, MixedAndNegativeParts) {
 TEST(IntervalMicros, LargestThatFitsAndOverflow) {
     // 106,751,991 days = 9,223,372,022,400,000,000 µs; INT64_MAX - that = 14,454,775,807 µs.
     EXPECT_EQ(interval_micros(14'454'775'807LL, 106'751'991, 0), kMaxMicros);
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(14'454'775'808LL, 106'751'991, 0); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(14'454'775'808LL, 106'751'991, 0); }, ErrorKind::DatetimeOutOfRange));
     EXPECT_EQ(interval_micros(-14'454'775'808LL, -106'751'991, 0), kMinMicros);
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(-14'454'775'809LL, -106'751'991, 0); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(-14'454'775'809LL, -106'751'991, 0); }, ErrorKind::DatetimeOutOfRange));
     // the parts alone do not fit
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, kI32Max, 0); }, ErrorKind::OutOfRange));
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, kI32Min, 0); }, ErrorKind::OutOfRange));
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, 0, kI32Max); }, ErrorKind::OutOfRange));
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, 0, kI32Min); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, kI32Max, 0); }, ErrorKind::DatetimeOutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, kI32Min, 0); }, ErrorKind::DatetimeOutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, 0, kI32Max); }, ErrorKind::DatetimeOutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(0, 0, kI32Min); }, ErrorKind::DatetimeOutOfRange));
     // fits on its own, but the sum overflows
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMaxMicros, 1, 0); }, ErrorKind::OutOfRange));
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMaxMicros, 0, 1); }, ErrorKind::OutOfRange));
-    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMinMicros, -1, 0); }, ErrorKind::OutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMaxMicros, 1, 0); }, ErrorKind::DatetimeOutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMaxMicros, 0, 1); }, ErrorKind::DatetimeOutOfRange));
+    EXPECT_TRUE(ThrowsKind([] { interval_micros(kMinMicros, -1, 0); }, ErrorKind::DatetimeOutOfRange));
     // but opposite signs cancel
     EXPECT_EQ(interval_micros(kMaxMicros, -1, 0), kMaxMicros - 86'400'000'000LL);
     EXPECT_EQ(interval_micros(kMaxMicros, 0, 0), kMaxMicros);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the extension's pg_regress suite (sql/, expected/) and, by default, its isolation
+# Runs the extension's pg_regress suite (test/regress/) and, by default, its isolation
 # specs (test/isolation/) against a throwaway PostgreSQL 15 whose postmaster and every
 # backend run under Valgrind memcheck, then scans the Valgrind logs for errors in frames of
 # the extension.
@@ -27,7 +27,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/../.."
 REPO=$(pwd)
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGBIN=${PG_BINDIR:-$("${PG_CONFIG:-pg_config}" --bindir)}   # scripts/lib.sh exports PG_BINDIR
 PGXS_SRC=$(dirname "$(dirname "$("$PGBIN/pg_config" --pgxs)")")  # .../lib/pgxs/src
 SUITES=${VALGRIND_SUITES:-regress isolation}
 SUITE_TIMEOUT=${VALGRIND_SUITE_TIMEOUT:-5400}
@@ -149,10 +149,10 @@ run_suite() {
 for suite in $SUITES; do
     case $suite in
         regress)
-            tests=$(for f in sql/*.sql; do [ -e "$f" ] && basename "$f" .sql; done)
-            [ -n "$tests" ] || { echo "valgrind: no sql/*.sql, skipping regress"; continue; }
+            tests=$(for f in test/regress/sql/*.sql; do [ -e "$f" ] && basename "$f" .sql; done)
+            [ -n "$tests" ] || { echo "valgrind: no test/regress/sql/*.sql, skipping regress"; continue; }
             # shellcheck disable=SC2086
-            run_suite regress "$PGXS_SRC/test/regress/pg_regress" --inputdir="$REPO" --outputdir="$WORK/regress" \
+            run_suite regress "$PGXS_SRC/test/regress/pg_regress" --inputdir="$REPO/test/regress" --outputdir="$WORK/regress" \
                 --bindir="$PGBIN" --host="$WORK" --port="$PORT" --user=postgres \
                 --load-extension=reliability --dbname=contrib_regression $tests
             ;;
