@@ -1,7 +1,7 @@
 // Micro-benchmarks of the pure C++ core: the SPEC §2 sweep, sorting/duplicate check, and the
 // aggregate state (add, serialize, deserialize).
 //
-//   build-unit/core_bench --benchmark_min_time=0.1
+//   build/core_bench --benchmark_min_time=0.1     (or: bash test/benchmarks/run.sh core)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Writes the seed corpus of the three fuzzers: structured inputs in the layouts that
+// Writes the seed corpus of the four fuzzers: structured inputs in the layouts that
 // fuzz_sweep.cpp / fuzz_score.cpp read, and real serialized states for fuzz_deserialize.
 //
 //   build-fuzz/fuzz_seed_corpus test/fuzz/corpus
