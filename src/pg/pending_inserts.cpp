@@ -16,14 +16,19 @@ namespace reliability::pg {
 namespace {
 
 // Per backend, for the current transaction only (reset at its end, see xact_callback).
-int g_pending = 0;           // INSERT statements whose BEFORE trigger ran, AFTER not yet
+// One entry per INSERT statement whose BEFORE trigger ran and whose AFTER trigger has not:
+// the subtransaction it runs in, so that an insert that fails inside a savepoint (its AFTER
+// trigger never runs) is forgotten when that savepoint rolls back.
+SubTransactionId* g_pending = nullptr;  // a stack, in TopTransactionContext
+int g_pending_n = 0, g_pending_cap = 0;
 int64* g_marked = nullptr;   // machines recomputed meanwhile (in TopTransactionContext)
 int g_marked_n = 0, g_marked_cap = 0;
-bool g_callback_registered = false;
+bool g_callbacks_registered = false;
 
 void reset() {
-    g_pending = 0;
-    g_marked = nullptr;  // its memory goes with TopTransactionContext
+    g_pending = nullptr;  // the memory goes with TopTransactionContext
+    g_pending_n = g_pending_cap = 0;
+    g_marked = nullptr;
     g_marked_n = g_marked_cap = 0;
 }
 
@@ -34,12 +39,36 @@ void xact_callback(XactEvent event, void*) {
     }
 }
 
+void subxact_callback(SubXactEvent event, SubTransactionId my_subid, SubTransactionId parent_subid, void*) {
+    if (event == SUBXACT_EVENT_ABORT_SUB) {
+        // Inserts begun in the aborted subtransaction (or in its children, already
+        // aborted or merged into it) will never reach their AFTER trigger.
+        while (g_pending_n > 0 && g_pending[g_pending_n - 1] == my_subid) --g_pending_n;
+        if (g_pending_n == 0) g_marked_n = 0;
+    } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
+        for (int i = 0; i < g_pending_n; ++i) {
+            if (g_pending[i] == my_subid) g_pending[i] = parent_subid;
+        }
+    }
+}
+
+void push_pending(SubTransactionId subid) {
+    if (g_pending_n == g_pending_cap) {
+        int cap = Max(16, g_pending_cap * 2);
+        auto* grown = static_cast<SubTransactionId*>(MemoryContextAlloc(TopTransactionContext, sizeof(SubTransactionId) * cap));
+        if (g_pending_n > 0) std::memcpy(grown, g_pending, sizeof(SubTransactionId) * g_pending_n);
+        g_pending = grown;
+        g_pending_cap = cap;
+    }
+    g_pending[g_pending_n++] = subid;
+}
+
 }  // namespace
 
-bool insert_pending() { return g_pending > 0; }
+bool insert_pending() { return g_pending_n > 0; }
 
 void note_recomputed(const int64* machine_ids, int n) {
-    if (g_pending <= 0 || n <= 0) return;
+    if (g_pending_n <= 0 || n <= 0) return;
     if (g_marked_n + n > g_marked_cap) {
         int cap = Max(64, Max(g_marked_cap * 2, g_marked_n + n));
         int64* grown = static_cast<int64*>(MemoryContextAlloc(TopTransactionContext, sizeof(int64) * cap));
@@ -64,11 +93,12 @@ Datum reliability_observations_insert_begins(PG_FUNCTION_ARGS) {
         ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                         errmsg("trigger function called not by trigger manager")));
     }
-    if (!g_callback_registered) {
+    if (!g_callbacks_registered) {
         RegisterXactCallback(xact_callback, nullptr);
-        g_callback_registered = true;
+        RegisterSubXactCallback(subxact_callback, nullptr);
+        g_callbacks_registered = true;
     }
-    ++g_pending;
+    push_pending(GetCurrentSubTransactionId());
     return PointerGetDatum(nullptr);
 }
 
@@ -76,11 +106,11 @@ Datum reliability_observations_insert_begins(PG_FUNCTION_ARGS) {
 // returns the machines recomputed since the insert began (to recompute in full).
 PG_FUNCTION_INFO_V1(reliability_insert_ends);
 Datum reliability_insert_ends(PG_FUNCTION_ARGS) {
-    if (g_pending > 0) --g_pending;
+    if (g_pending_n > 0) --g_pending_n;
     Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(1, g_marked_n)));
     for (int i = 0; i < g_marked_n; ++i) values[i] = Int64GetDatum(g_marked[i]);
     ArrayType* result = construct_array(values, g_marked_n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-    if (g_pending == 0) {
+    if (g_pending_n == 0) {
         g_marked_n = 0;  // no insert waits any more: nothing to remember
     }
     PG_RETURN_ARRAYTYPE_P(result);
