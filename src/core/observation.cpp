@@ -8,19 +8,19 @@
 
 namespace reliability {
 
-void sort_and_check(std::vector<Observation>& observations) {
+void sort_and_check(Observation* first, Observation* last) {
     poll_interrupt();
     // Rows usually arrive in time order, and a window aggregate calls us again after adding
     // a few rows to an already sorted state: sort only the unsorted tail, then merge.
-    auto tail = std::is_sorted_until(observations.begin(), observations.end());
-    if (tail != observations.end()) {
-        std::sort(tail, observations.end());
-        std::inplace_merge(observations.begin(), tail, observations.end());
+    Observation* tail = std::is_sorted_until(first, last);
+    if (tail != last) {
+        std::sort(tail, last);
+        std::inplace_merge(first, tail, last);
     }
     poll_interrupt();
-    auto dup = std::adjacent_find(observations.begin(), observations.end(),
+    Observation* dup = std::adjacent_find(first, last,
                                   [](const Observation& x, const Observation& y) { return x.at == y.at; });
-    if (dup != observations.end()) {
+    if (dup != last) {
         throw Error(ErrorKind::DuplicateValue, "duplicate observation time in one group");
     }
 }

@@ -71,8 +71,9 @@ void ObservationSet::merge(const ObservationSet& other) {
 }
 
 Availability ObservationSet::measure(Micros max_gap_us) {
-    sort_and_check(observations_);
-    return reliability::measure(observations_, window_, max_gap_us);
+    Observation* first = observations_.data();
+    sort_and_check(first, first + observations_.size());
+    return reliability::measure(first, observations_.size(), window_, max_gap_us);
 }
 
 std::size_t ObservationSet::serialized_size() const {
@@ -105,7 +106,7 @@ std::string ObservationSet::serialize() const {
     return out;
 }
 
-ObservationSet ObservationSet::deserialize(const char* data, std::size_t len) {
+ObservationSet ObservationSet::deserialize(const char* data, std::size_t len, std::pmr::memory_resource* memory) {
     if (len < kHeaderBytes) corrupt("too short");
     const auto* p = reinterpret_cast<const unsigned char*>(data);
     if (p[0] != kFormatVersion) corrupt("unknown format version");
@@ -121,7 +122,7 @@ ObservationSet ObservationSet::deserialize(const char* data, std::size_t len) {
         corrupt("length does not match the observation count");
     }
 
-    ObservationSet set;
+    ObservationSet set(memory);
     if (flags & kHasParameters) {
         Window w;
         w.empty = (flags & kWindowEmpty) != 0;

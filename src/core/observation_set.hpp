@@ -1,9 +1,12 @@
 // The transition state of the uptime aggregates: the observations of one group plus the
 // window and max_gap they are measured with. Mergeable (parallel combine) and
-// serializable (to move between parallel workers, or shards).
+// serializable (to move between parallel workers, or shards). Its storage comes from a
+// std::pmr::memory_resource: the PostgreSQL layer passes one that allocates in the
+// aggregate's memory context, so work_mem and hash aggregation see the state's real size.
 #pragma once
 
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +17,9 @@ namespace reliability {
 
 class ObservationSet {
 public:
+    explicit ObservationSet(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+        : observations_(memory) {}
+
     // Every row of a group must carry the same window and max_gap; max_gap may be absent
     // (the caller fills it from settings before measuring).
     void set_parameters(const Window& window, std::optional<Micros> max_gap_us);
@@ -42,13 +48,14 @@ public:
     // PostgreSQL layer write straight into a bytea, without an intermediate string).
     std::size_t serialized_size() const;
     void serialize_into(char* out) const noexcept;
-    static ObservationSet deserialize(const char* data, std::size_t len);
+    static ObservationSet deserialize(const char* data, std::size_t len,
+                                      std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 
 private:
     bool has_parameters_ = false;
     Window window_;
     std::optional<Micros> max_gap_;
-    std::vector<Observation> observations_;
+    std::pmr::vector<Observation> observations_;
 };
 
 }  // namespace reliability

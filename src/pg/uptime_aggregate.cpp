@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "context_memory.hpp"
 #include "cpp_boundary.hpp"
 #include "observation_set.hpp"
 #include "pg_time.hpp"
@@ -23,9 +24,11 @@ using namespace reliability::pg;
 
 namespace {
 
-// The aggregate's state. Constructed with placement new in the aggregate context; the
-// context's reset callback runs the destructor, which frees the observation vector.
+// The aggregate's state. Constructed with placement new in the aggregate context, and so
+// are its observations (through `memory`); the context's reset callback runs the destructor.
 struct UptimeState {
+    explicit UptimeState(MemoryContext ctx) : memory(ctx), set(&memory) {}
+    ContextMemory memory;  // declared before `set`: outlives it
     ObservationSet set;
     MemoryContextCallback on_reset;
     // The last `during` and `max_gap` seen, byte for byte, so equal rows skip parsing.
@@ -47,7 +50,7 @@ MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* name) {
 
 UptimeState* new_state(MemoryContext ctx) {
     void* memory = MemoryContextAlloc(ctx, sizeof(UptimeState));
-    auto* state = guarded([&] { return new (memory) UptimeState(); });
+    auto* state = guarded([&] { return new (memory) UptimeState(ctx); });
     state->on_reset.func = destroy_state;
     state->on_reset.arg = state;
     MemoryContextRegisterResetCallback(ctx, &state->on_reset);
@@ -169,7 +172,7 @@ Datum reliability_uptime_deserialize(PG_FUNCTION_ARGS) {
     bytea* bytes = PG_GETARG_BYTEA_PP(0);
     UptimeState* state = new_state(ctx);
     guarded([&] {
-        state->set = ObservationSet::deserialize(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+        state->set = ObservationSet::deserialize(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), &state->memory);
         return 0;
     });
     PG_RETURN_POINTER(state);
