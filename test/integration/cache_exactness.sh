@@ -15,46 +15,48 @@
 #
 # After every round it asserts:
 #   - every row of reliability.scores equals reliability.score(machine_id, computed_at) on
-#     every field (the composite IS NOT DISTINCT FROM) and as_of = computed_at;
+#     every field and as_of = computed_at, and a cached row exists for every machine having
+#     an observation, interruption or rating (lib.sh's cache_problems);
+#   - a cached row exists only for machines that had such data at some point;
 #   - computed_at never moved backwards (a row trigger on reliability.scores watches every
 #     write, and the values are compared with the previous round's);
-#   - a cached row exists for every machine having an observation, interruption or rating,
-#     and only for machines that had such data at some point;
-#   - permanent manual blacklist entries are never overwritten by the auto-blacklist.
-# On a failure it prints the machine, both rows, the differing fields and the SQL of the
-# round, and exits 1.
+#   - permanent manual blacklist entries are never overwritten by the auto-blacklist, and
+#     every machine scored below auto_blacklist_below has its auto entry.
+# On a failure it prints the machine, both rows, the differing fields, the machine's data
+# and the SQL of the round, and stops. Ends with "cache_exactness: N passed, M failed"
+# (one check: every round exact) and exits 1 on a failure.
 #
 # Environment: SEED (default 20240607), ROUNDS (default 2000), TIME_LIMIT seconds (default
 # 50), CACHE_DB (database name), KEEP_DB=1 keeps the database (and the work directory);
 # SKIP_OPS="multi poll" leaves out the statements that fire several cache triggers at once
 # (multi) and / or the big poll cycles (poll), e.g. to look at the other paths while one of
 # those is known to fail (SKIP_MULTI_TRIGGER_STATEMENTS=1 is the same as SKIP_OPS=multi).
-set -uo pipefail
+TEST=cache_exactness DB=${CACHE_DB:-reliability_cache_exactness}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SEED=${SEED:-20240607}
 ROUNDS=${ROUNDS:-2000}
 TIME_LIMIT=${TIME_LIMIT:-50}
-DB=${CACHE_DB:-reliability_cache_exactness}
 SKIP_OPS=" ${SKIP_OPS:-} "
 [ "${SKIP_MULTI_TRIGGER_STATEMENTS:-0}" = 1 ] && SKIP_OPS+="multi "
-export PAGER=cat PSQL_PAGER=cat LC_ALL=C.UTF-8 LANG=C.UTF-8
 
-WORK=$(mktemp -d)
-trap '[ "${KEEP_DB:-0}" = 1 ] || rm -rf "$WORK"' EXIT
-
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "${PGDATABASE:-postgres}" "$@"; }
-psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-
+# fail WHAT: the check failed; end the psql session (if any), drop the database, exit 1.
 fail() {
-    echo "cache_exactness: FAIL: $*" >&2
-    exit 1
+    not_ok "$*"
+    local pid=${SESSION_PID:-}
+    if [ -n "$pid" ]; then
+        [ -z "${SESSION[1]:-}" ] || exec {SESSION[1]}>&-
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
+    finish
 }
 
 echo "cache_exactness: seed $SEED, up to $ROUNDS rounds or ${TIME_LIMIT} s, database $DB"
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" || fail "cannot create database $DB"
+fresh_db "$DB" || fail "cannot create database $DB"
 
 # --- setup: the extension, the watchers, helpers, a small fleet with history ------------
-psql_db >/dev/null <<'SQL' || fail "setup failed"
+q >/dev/null <<'SQL' || fail "setup failed"
 SET client_min_messages = warning;
 CREATE EXTENSION reliability;
 
@@ -144,36 +146,10 @@ ON CONFLICT DO NOTHING;
 SQL
 
 # --- the check after every round -----------------------------------------------------------
-cat > "$WORK/check.sql" <<'SQL'
-WITH c AS (
-    SELECT s.machine_id, s.computed_at,
-           ROW(s.score, s.tier, s.uptime, s.uptime_component, s.interruption_component, s.rating_component,
-               s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage, s.interruptions,
-               s.rating_count, s.rating_mean, s.last_observed_at, s.as_of)::reliability.score AS cached,
-           reliability.score(s.machine_id, s.computed_at) AS exact
-      FROM reliability.scores s
-)
-SELECT format(E'MISMATCH machine %s (computed_at %s); fields differing: %s\n  cached: %s\n  exact:  %s\n  data: %s observations (%s in [computed_at - score_window - max_gap, computed_at)), %s interruptions, %s ratings',
-              c.machine_id, c.computed_at,
-              (SELECT string_agg(e.key, ', ') FROM jsonb_each(to_jsonb(c.cached)) e
-                WHERE e.value IS DISTINCT FROM to_jsonb(c.exact) -> e.key),
-              c.cached, c.exact,
-              (SELECT count(*) FROM reliability.observations o WHERE o.machine_id = c.machine_id),
-              (SELECT count(*) FROM reliability.observations o, reliability.settings st
-                WHERE o.machine_id = c.machine_id AND o.observed_at < c.computed_at
-                  AND o.observed_at >= reliability.sub_fixed(reliability.sub_fixed(c.computed_at, st.score_window), st.max_gap)),
-              (SELECT count(*) FROM reliability.interruptions i WHERE i.machine_id = c.machine_id),
-              (SELECT count(*) FROM reliability.ratings r WHERE r.machine_id = c.machine_id))
-  FROM c
- WHERE c.cached IS DISTINCT FROM c.exact OR (c.cached).as_of IS DISTINCT FROM c.computed_at
-UNION ALL
-SELECT format('NO CACHED ROW: machine %s has data but no row in reliability.scores', m.machine_id)
-  FROM reliability.machines m
- WHERE NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
-   AND (EXISTS (SELECT FROM reliability.observations o WHERE o.machine_id = m.machine_id)
-        OR EXISTS (SELECT FROM reliability.interruptions i WHERE i.machine_id = m.machine_id)
-        OR EXISTS (SELECT FROM reliability.ratings r WHERE r.machine_id = m.machine_id))
-UNION ALL
+# lib.sh's cache check (exact rows, a row for every machine with data), then what only this
+# test knows: the machines that ever had data, the watchers, the blacklist entries it wrote.
+# Run in the rounds' own psql session (a connection per round would cost more than a round).
+{ printf '%s\n' "$CACHE_PROBLEMS_SQL"; cat <<'SQL'; } > "$WORK/check.sql"
 SELECT format('EXTRA CACHED ROW: machine %s never had data but has a row in reliability.scores', s.machine_id)
   FROM reliability.scores s
  WHERE NOT EXISTS (SELECT FROM public.ever_data e WHERE e.machine_id = s.machine_id)
@@ -200,6 +176,19 @@ TRUNCATE public.violations;
 TRUNCATE public.previous;
 INSERT INTO public.previous SELECT s.machine_id, s.computed_at FROM reliability.scores s;
 SQL
+
+# machine_data IDS: what the machines (comma-separated ids) have, to read a mismatch by
+machine_data() {
+    q -c "SELECT format('machine %s data: %s observations (%s in [computed_at - score_window - max_gap, computed_at)), %s interruptions, %s ratings',
+              s.machine_id,
+              (SELECT count(*) FROM reliability.observations o WHERE o.machine_id = s.machine_id),
+              (SELECT count(*) FROM reliability.observations o, reliability.settings st
+                WHERE o.machine_id = s.machine_id AND o.observed_at < s.computed_at
+                  AND o.observed_at >= reliability.sub_fixed(reliability.sub_fixed(s.computed_at, st.score_window), st.max_gap)),
+              (SELECT count(*) FROM reliability.interruptions i WHERE i.machine_id = s.machine_id),
+              (SELECT count(*) FROM reliability.ratings r WHERE r.machine_id = s.machine_id))
+            FROM reliability.scores s WHERE s.machine_id IN ($1) ORDER BY s.machine_id"
+}
 
 # --- random operations (bash RANDOM from the seed: the same sequence on every run) -------
 RANDOM=$SEED
@@ -521,6 +510,7 @@ INSERT INTO public.blacklist_deleted VALUES (public.pick($k)) ON CONFLICT DO NOT
 # A whole poll cycle in one statement (SPEC §5): a batch of extra machines gets several
 # observations each in one INSERT, then one more each (the slide), checked in place and
 # deleted again, so that the rest of the run keeps a small fleet.
+# (Its own check, not cache_problems: it runs inside the round's SQL, before the deletion.)
 POLL_SERIAL=0
 op_poll_cycle() {
     local n
@@ -636,27 +626,27 @@ while [ "$round" -lt "$ROUNDS" ] && [ $((SECONDS - start)) -lt "$TIME_LIMIT" ]; 
         grep -A3 'ERROR:\|FATAL:\|PANIC:\|server closed' <<<"$OUT" >&2
         echo "--- operations of round $round:" >&2
         cat "$WORK/round.sql" >&2
-        [ "${KEEP_DB:-0}" = 1 ] || psql_admin -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
-        fail "round $round (seed $SEED)"
+        fail "round $round (seed $SEED): an operation failed"
     fi
     run_batch "$WORK/check.sql"
     problems=$OUT
     if [ -n "$problems" ]; then
         echo "cache_exactness: round $round (seed $SEED): the cache is not exact:" >&2
         echo "$problems" >&2
+        ids=$(sed -n 's/^machine \([0-9]*\) (computed_at .*/\1/p' <<<"$problems" | paste -sd, -)
+        [ -z "$ids" ] || machine_data "$ids" >&2
         echo "--- settings:" >&2
-        psql_db -x -c "TABLE reliability.settings" >&2
+        q -x -c "TABLE reliability.settings" >&2
         echo "--- operations of round $round:" >&2
         cat "$WORK/round.sql" >&2
-        [ "${KEEP_DB:-0}" = 1 ] || psql_admin -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
-        fail "round $round (seed $SEED), $(grep -c '^MISMATCH\|^NO CACHED\|^EXTRA\|^BACKWARDS\|^MANUAL\|^AUTO\|ERROR' <<<"$problems") problem(s)"
+        fail "round $round (seed $SEED): the cache is not exact, $(grep -c . <<<"$problems") problem(s)"
     fi
 done
 session_pid=${SESSION_PID:-}
 exec {SESSION[1]}>&-
 [ -n "$session_pid" ] && wait "$session_pid" 2>/dev/null
 
-stats=$(psql_db -At -c "SELECT format('%s machines, %s cached rows, %s observations, %s interruptions, %s ratings, %s blacklist rows',
+stats=$(q -c "SELECT format('%s machines, %s cached rows, %s observations, %s interruptions, %s ratings, %s blacklist rows',
     (SELECT count(*) FROM reliability.machines), (SELECT count(*) FROM reliability.scores),
     (SELECT count(*) FROM reliability.observations), (SELECT count(*) FROM reliability.interruptions),
     (SELECT count(*) FROM reliability.ratings), (SELECT count(*) FROM reliability.blacklist))")
@@ -665,5 +655,5 @@ for kind in "${!KIND_COUNT[@]}"; do total=$((total + KIND_COUNT[$kind])); done
 echo "cache_exactness: operations by kind:"
 for kind in $(printf '%s\n' "${!KIND_COUNT[@]}" | sort); do printf '  %-36s %5d\n' "$kind" "${KIND_COUNT[$kind]}"; done
 echo "cache_exactness: at the end: $stats"
-[ "${KEEP_DB:-0}" = 1 ] || psql_admin -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
-echo "cache_exactness: PASS: $round rounds, $total operations in $((SECONDS - start)) s (seed $SEED): every cached row exact after every round"
+ok "$round rounds, $total operations in $((SECONDS - start)) s (seed $SEED): every cached row exact after every round"
+finish

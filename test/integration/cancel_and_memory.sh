@@ -18,26 +18,19 @@
 #       rows and too long a run here; set ULIMIT_KB / OOM_ROWS to change) answers a
 #       single-group aggregate whose state cannot fit with ERROR 53200 and keeps serving.
 # After each part the server must not have restarted (pg_postmaster_start_time unchanged).
-# Prints one line per check and a summary line; exits 1 when any check failed.
-set -uo pipefail
-export PAGER=cat PSQL_PAGER=cat LC_ALL=C.UTF-8 LANG=C.UTF-8
+# Prints one line per check, the run time and "cancel_and_memory: N passed, M failed";
+# exits 1 when any check failed.
+TEST=cancel_and_memory DB=reliability_cancel
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DB=reliability_cancel
 ULIMIT_KB=${ULIMIT_KB:-800000}
 OOM_ROWS=${OOM_ROWS:-24000000}
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    - $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL  - $*"; }
 now_ms() { date +%s%3N; }
 script_start=$(now_ms)
 
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "${PGDATABASE:-postgres}" "$@"; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" || exit 1
-q -c "CREATE EXTENSION reliability" || exit 1
-START=$(q -c "SELECT pg_postmaster_start_time()") || exit 1
+fresh_db "$DB" || { not_ok "cannot create database $DB"; finish; }
+q -c "CREATE EXTENSION reliability" || { not_ok "CREATE EXTENSION reliability failed"; finish; }
+START=$(q -c "SELECT pg_postmaster_start_time()") || { not_ok "no pg_postmaster_start_time()"; finish; }
 
 server_alive() {  # $1: what just ran
     local now
@@ -90,8 +83,7 @@ server_alive "statement timeouts"
 # sleeps DELAY_MS, cancels it and checks that it ended with 57014 within 2 s. Sets RESULT to
 # ok / early (it finished before the cancel) / fail.
 cancel_running() {
-    local name=$1 sql=$2 delay_ms=$3 app="reliability_cancel_$RANDOM" out pid bg t0 t1 i state
-    out=$(mktemp)
+    local name=$1 sql=$2 delay_ms=$3 app="reliability_cancel_$RANDOM" out="$WORK/cancel.out" pid bg t0 t1 i state
     PGAPPNAME=$app psql -X -q -At -v VERBOSITY=verbose -d "$DB" -c "$sql" >"$out" 2>&1 &
     bg=$!
     pid=
@@ -111,8 +103,7 @@ cancel_running() {
     t1=$(now_ms)
     state=$(grep -o 'ERROR:  [0-9A-Z]\{5\}' "$out" | head -1 | awk '{print $2}')
     if [[ "$state" == 57014 && $((t1 - t0)) -le 2000 ]]; then
-        RESULT=ok; echo "ok    - (b) pg_cancel_backend on $name after ${delay_ms} ms: 57014 within $((t1 - t0)) ms"
-        passed=$((passed + 1))
+        RESULT=ok; ok "(b) pg_cancel_backend on $name after ${delay_ms} ms: 57014 within $((t1 - t0)) ms"
     elif [[ -z "$state" ]]; then
         RESULT=early
     else
@@ -178,18 +169,18 @@ else
 fi
 server_alive "the spilling hash aggregation"
 
-# A separately started server with a limited address space.
-as_postgres() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-BINDIR=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
-[[ -x "$BINDIR/initdb" ]] || BINDIR=/usr/lib/postgresql/15/bin
-LIMDIR=$(mktemp -d /tmp/reliability_ulimit.XXXXXX)
-cleanup() {
+# A separately started server with a limited address space, run as postgres when we are
+# root; its directory is in $WORK (removed at exit after the server is stopped).
+as_postgres() { as_user postgres "$@"; }
+BINDIR=$PG_BINDIR
+LIMDIR=$WORK/ulimit
+mkdir "$LIMDIR"
+stop_limited_server() {
     if [[ -f "$LIMDIR/data/postmaster.pid" ]]; then
         as_postgres "$BINDIR/pg_ctl" -D "$LIMDIR/data" -m immediate -w stop >/dev/null 2>&1
     fi
-    rm -rf "$LIMDIR"
 }
-trap cleanup EXIT
+trap 'stop_limited_server; cleanup_work' EXIT
 [[ $(id -u) == 0 ]] && chown postgres "$LIMDIR"
 LIMPORT=${PGPORT:-5432}  # a Unix socket in $LIMDIR only: no clash with the cluster on that port
 limited_ok=no
@@ -222,7 +213,5 @@ else
 fi
 
 server_alive "everything"
-psql_admin -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
-total_s=$(awk "BEGIN { printf \"%.1f\", ($(now_ms) - $script_start) / 1000 }")
-echo "cancel_and_memory: $passed passed, $failed failed in ${total_s} s"
-[[ $failed -eq 0 ]]
+echo "# run time: $(awk "BEGIN { printf \"%.1f\", ($(now_ms) - $script_start) / 1000 }") s"
+finish

@@ -24,7 +24,8 @@
 #   - every batch in public.batches is complete (all its observations, late observations,
 #     rating and interruption), and no row of the writers lacks its batch (no partial batch);
 #   - every row of reliability.scores equals reliability.score(machine_id, computed_at) on
-#     every field, every machine with data has one, computed_at never moved backwards;
+#     every field, every machine with data has one (lib.sh's cache_problems, one statement:
+#     one snapshot of its own), computed_at never moved backwards;
 # and at the end, after the writers stopped, the same again plus reliability.refresh() and
 # a fresh insert keep it exact, and the server log shows no backend crash (only the
 # immediate shutdowns). Prints "crash_recovery: N passed, M failed", exits 1 on a failure.
@@ -32,46 +33,27 @@
 # The cluster is pg_virtualenv's ("15 regress"): stopped and started with pg_ctlcluster,
 # or with pg_ctl -D <data_directory> as the data directory's owner if that fails.
 # Environment: CRASHES (default 3), FLEET (default 1000), CRASH_DB, KEEP_DB=1.
-set -uo pipefail
-export PAGER=cat PSQL_PAGER=cat LC_ALL=C.UTF-8 LANG=C.UTF-8
+TEST=crash_recovery DB=${CRASH_DB:-reliability_crash}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CRASHES=${CRASHES:-3}
 FLEET=${FLEET:-1000}
 [ "$FLEET" -ge 100 ] || { echo "crash_recovery: FLEET must be at least 100"; exit 1; }
-DB=${CRASH_DB:-reliability_crash}
-WORK=$(mktemp -d)
-chmod 755 "$WORK"
 writer_pids=()
-cleanup() {
+stop_writers() {
     touch "$WORK/stop"
     for p in "${writer_pids[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
-    [ "${KEEP_DB:-0}" = 1 ] && echo "crash_recovery: work directory kept: $WORK" || rm -rf "$WORK"
 }
-trap cleanup EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    - $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL  - $*"; }
-finish() {
-    [ "${KEEP_DB:-0}" = 1 ] || psql_admin -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
-    echo "crash_recovery: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "${PGDATABASE:-postgres}" "$@"; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+trap 'stop_writers; cleanup_work' EXIT
 
 # --- the cluster: how to stop and start it ----------------------------------------------------
 DATADIR=$(psql_admin -At -c "SHOW data_directory") || { echo "crash_recovery: no server"; exit 1; }
 CONFIG_FILE=$(psql_admin -At -c "SHOW config_file")
 read -r CL_VERSION CL_NAME CL_LOG < <(pg_lsclusters -h 2>/dev/null | awk -v p="${PGPORT:-5432}" '$3 == p { print $1, $2, $7 }')
-PG_BIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
-[ -x "$PG_BIN/pg_ctl" ] || PG_BIN=/usr/lib/postgresql/15/bin
+PG_BIN=$PG_BINDIR
 OWNER=$(stat -c %U "$DATADIR")
-as_owner() { if [ "$(id -un)" = "$OWNER" ]; then "$@"; else runuser -u "$OWNER" -- "$@"; fi; }
+as_owner() { as_user "$OWNER" "$@"; }
 FALLBACK_LOG=$WORK/server.log
 server_stop_immediate() {
     if [ -n "${CL_NAME:-}" ] && pg_ctlcluster "$CL_VERSION" "$CL_NAME" stop -m immediate >"$WORK/ctl.out" 2>&1; then
@@ -96,10 +78,10 @@ server_start() {
 }
 
 echo "crash_recovery: $CRASHES crashes, poll cycles of $FLEET machines, database $DB, data directory $DATADIR"
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" || exit 1
+fresh_db "$DB" || { not_ok "cannot create database $DB"; finish; }
 
 # --- setup ---------------------------------------------------------------------------------
-if ! q >/dev/null <<SQL; then echo "crash_recovery: FAIL: setup failed"; finish; fi
+if ! q >/dev/null <<SQL; then not_ok "setup failed"; finish; fi
 SET client_min_messages = warning;
 CREATE EXTENSION reliability;
 UPDATE reliability.settings SET score_window = interval '10 minutes', max_gap = interval '10 seconds',
@@ -232,26 +214,10 @@ SELECT format('ORPHAN: rating of %s belongs to no committed batch', r.user_id) F
  WHERE r.user_id LIKE 'b%' AND NOT EXISTS (SELECT FROM public.batches b WHERE 'b' || b.batch_id = r.user_id);
 SELECT format('ORPHAN: interruption %s belongs to no committed batch', i.instance_id) FROM reliability.interruptions i
  WHERE i.instance_id LIKE 'b%' AND NOT EXISTS (SELECT FROM public.batches b WHERE 'b' || b.batch_id = i.instance_id);
-WITH c AS (
-    SELECT s.machine_id, s.computed_at, s.as_of,
-           ROW(s.score, s.tier, s.uptime, s.uptime_component, s.interruption_component, s.rating_component,
-               s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage, s.interruptions,
-               s.rating_count, s.rating_mean, s.last_observed_at, s.as_of)::reliability.score AS cached,
-           reliability.score(s.machine_id, s.computed_at) AS exact
-      FROM reliability.scores s
-)
-SELECT format('MISMATCH machine %s (computed_at %s): fields %s; cached %s; exact %s', c.machine_id, c.computed_at,
-              (SELECT string_agg(a.key, ', ') FROM jsonb_each(to_jsonb(c.cached)) a
-                WHERE a.value IS DISTINCT FROM to_jsonb(c.exact) -> a.key), c.cached, c.exact)
-  FROM c WHERE c.cached IS DISTINCT FROM c.exact OR c.as_of IS DISTINCT FROM c.computed_at;
-SELECT format('NO CACHED ROW for machine %s', m.machine_id) FROM reliability.machines m
- WHERE NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
-   AND (EXISTS (SELECT FROM reliability.observations o WHERE o.machine_id = m.machine_id)
-        OR EXISTS (SELECT FROM reliability.interruptions i WHERE i.machine_id = m.machine_id)
-        OR EXISTS (SELECT FROM reliability.ratings r WHERE r.machine_id = m.machine_id));
 SELECT 'BACKWARDS ' || what FROM public.violations;
 COMMIT;
 SQL
+cache_problems 2>&1
 )
     stats=$(q -c "SELECT format('%s committed batches seen by the clients, %s in the database, %s observations, %s cached rows',
                   $(grep -c . "$WORK/committed.log" 2>/dev/null || echo 0), (SELECT count(*) FROM public.batches),
@@ -316,10 +282,7 @@ check_state "after the writers stopped"
 # the cache keeps working: refresh and a fresh poll cycle, exact again
 if q -c "SELECT reliability.refresh()" >/dev/null &&
    q -c "INSERT INTO reliability.observations (machine_id, observed_at, online) SELECT machine_id, clock_timestamp(), true FROM public.fleet" &&
-   [ -z "$(q -c "SELECT 1 FROM reliability.scores s WHERE ROW(s.score, s.tier, s.uptime, s.uptime_component, s.interruption_component,
-               s.rating_component, s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage, s.interruptions,
-               s.rating_count, s.rating_mean, s.last_observed_at, s.as_of)::reliability.score
-               IS DISTINCT FROM reliability.score(s.machine_id, s.computed_at) LIMIT 1")" ]; then
+   [ -z "$(cache_problems 2>&1)" ]; then
     ok "after recovery: reliability.refresh() and a new poll cycle keep the cache exact"
 else
     not_ok "after recovery: refresh or a new poll cycle fails or leaves the cache inexact"

@@ -15,34 +15,21 @@
 #      source for every machine, and that reliability.machine() creates a new machine with
 #      an id that collides with none;
 #   3. DROP EXTENSION reliability CASCADE; CREATE EXTENSION reliability works.
-# Prints one line per check and exits 1 when any failed.
-set -uo pipefail
-export PAGER=cat PSQL_PAGER=cat LC_ALL=C.UTF-8 LANG=C.UTF-8
+# The cache checks are lib.sh's cache_problems. Prints one line per check, the number of
+# notes (outcomes reported but not judged) and "dump_restore: N passed, M failed"; exits 1
+# when any check failed.
+TEST=dump_restore DB=reliability_dump_src
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SRC=reliability_dump_src
+SRC=$DB
 DST_CUSTOM=reliability_dump_custom
 DST_PLAIN=reliability_dump_plain
 AS_OF='2024-03-01 00:00:00+00'
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    - $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL  - $*"; }
-noted=0
-note() { noted=$((noted + 1)); echo "NOTE  - $*"; }
-
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "${PGDATABASE:-postgres}" "$@"; }
-q() { local db=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-
-for db in "$SRC" "$DST_CUSTOM" "$DST_PLAIN"; do
-    psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" || exit 1
-done
-psql_admin -c "CREATE DATABASE $SRC" || exit 1
+fresh_db "$SRC" || { not_ok "cannot create database $SRC"; finish; }
 
 # --- the source database ------------------------------------------------------------------
-if ! q "$SRC" >/dev/null <<SQL; then echo "dump_restore: FAIL: building the source database failed"; exit 1; fi
+if ! q_in "$SRC" >/dev/null <<SQL; then not_ok "building the source database failed"; finish; fi
 SET client_min_messages = warning;
 CREATE EXTENSION reliability;
 UPDATE reliability.settings SET score_window = interval '20 days', max_gap = interval '10 minutes',
@@ -90,46 +77,22 @@ SQL
 # snapshot DB FILE-PREFIX: the contents that must survive, in a stable order
 snapshot() {
     local db=$1 out=$2
-    q "$db" -c "SELECT m.* FROM reliability.machines m ORDER BY m.machine_id" > "$out.machines" &&
-    q "$db" -c "SELECT o.* FROM reliability.observations o ORDER BY o.machine_id, o.observed_at" > "$out.observations" &&
-    q "$db" -c "SELECT i.* FROM reliability.interruptions i ORDER BY i.machine_id, i.occurred_at, i.instance_id" > "$out.interruptions" &&
-    q "$db" -c "SELECT r.* FROM reliability.ratings r ORDER BY r.machine_id, r.user_id" > "$out.ratings" &&
-    q "$db" -c "SELECT b.* FROM reliability.blacklist b WHERE b.kind <> 'auto' ORDER BY b.machine_id" > "$out.blacklist" &&
-    q "$db" -c "SELECT b.* FROM reliability.blacklist b WHERE b.kind = 'auto' ORDER BY b.machine_id" > "$out.auto_blacklist" &&
-    q "$db" -c "SELECT s.* FROM reliability.scores s ORDER BY s.machine_id" > "$out.scores" &&
-    q "$db" -c "SELECT s.* FROM reliability.settings s" > "$out.settings" &&
-    q "$db" -c "SELECT m.machine_id, reliability.score(m.machine_id, '$AS_OF') FROM reliability.machines m ORDER BY 1" > "$out.score_as_of" &&
-    q "$db" -c "SELECT s.machine_id FROM reliability.scores s ORDER BY 1" > "$out.cached_machines"
+    q_in "$db" -c "SELECT m.* FROM reliability.machines m ORDER BY m.machine_id" > "$out.machines" &&
+    q_in "$db" -c "SELECT o.* FROM reliability.observations o ORDER BY o.machine_id, o.observed_at" > "$out.observations" &&
+    q_in "$db" -c "SELECT i.* FROM reliability.interruptions i ORDER BY i.machine_id, i.occurred_at, i.instance_id" > "$out.interruptions" &&
+    q_in "$db" -c "SELECT r.* FROM reliability.ratings r ORDER BY r.machine_id, r.user_id" > "$out.ratings" &&
+    q_in "$db" -c "SELECT b.* FROM reliability.blacklist b WHERE b.kind <> 'auto' ORDER BY b.machine_id" > "$out.blacklist" &&
+    q_in "$db" -c "SELECT b.* FROM reliability.blacklist b WHERE b.kind = 'auto' ORDER BY b.machine_id" > "$out.auto_blacklist" &&
+    q_in "$db" -c "SELECT s.* FROM reliability.scores s ORDER BY s.machine_id" > "$out.scores" &&
+    q_in "$db" -c "SELECT s.* FROM reliability.settings s" > "$out.settings" &&
+    q_in "$db" -c "SELECT m.machine_id, reliability.score(m.machine_id, '$AS_OF') FROM reliability.machines m ORDER BY 1" > "$out.score_as_of" &&
+    q_in "$db" -c "SELECT s.machine_id FROM reliability.scores s ORDER BY 1" > "$out.cached_machines"
 }
 
-# cache_problems DB: the cached rows that are not exact, or missing
-cache_problems() {
-    q "$1" <<'SQL'
-SELECT format('machine %s: cached %s, exact %s', s.machine_id,
-              ROW(s.score, s.tier, s.uptime, s.uptime_component, s.interruption_component, s.rating_component,
-                  s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage, s.interruptions,
-                  s.rating_count, s.rating_mean, s.last_observed_at, s.as_of)::reliability.score,
-              reliability.score(s.machine_id, s.computed_at))
-  FROM reliability.scores s
- WHERE ROW(s.score, s.tier, s.uptime, s.uptime_component, s.interruption_component, s.rating_component,
-           s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage, s.interruptions,
-           s.rating_count, s.rating_mean, s.last_observed_at, s.as_of)::reliability.score
-       IS DISTINCT FROM reliability.score(s.machine_id, s.computed_at)
-    OR s.as_of IS DISTINCT FROM s.computed_at
-UNION ALL
-SELECT format('machine %s has data but no cached row', m.machine_id)
-  FROM reliability.machines m
- WHERE NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
-   AND (EXISTS (SELECT FROM reliability.observations o WHERE o.machine_id = m.machine_id)
-        OR EXISTS (SELECT FROM reliability.interruptions i WHERE i.machine_id = m.machine_id)
-        OR EXISTS (SELECT FROM reliability.ratings r WHERE r.machine_id = m.machine_id));
-SQL
-}
-
-if ! snapshot "$SRC" "$WORK/src"; then echo "dump_restore: FAIL: reading the source database failed"; exit 1; fi
+if ! snapshot "$SRC" "$WORK/src"; then not_ok "reading the source database failed"; finish; fi
 problems=$(cache_problems "$SRC")
 if [ -z "$problems" ]; then ok "source: every cached score exact"; else not_ok "source: cached scores not exact:"; echo "$problems"; fi
-echo "# source: $(wc -l < "$WORK/src.machines") machines, $(wc -l < "$WORK/src.observations") observations, $(wc -l < "$WORK/src.interruptions") interruptions, $(wc -l < "$WORK/src.ratings") ratings, $(wc -l < "$WORK/src.blacklist") blacklist rows ($(q "$SRC" -c "SELECT string_agg(kind, ',' ORDER BY machine_id) FROM reliability.blacklist")), $(wc -l < "$WORK/src.cached_machines") cached scores"
+echo "# source: $(wc -l < "$WORK/src.machines") machines, $(wc -l < "$WORK/src.observations") observations, $(wc -l < "$WORK/src.interruptions") interruptions, $(wc -l < "$WORK/src.ratings") ratings, $(wc -l < "$WORK/src.blacklist") blacklist rows ($(q_in "$SRC" -c "SELECT string_agg(kind, ',' ORDER BY machine_id) FROM reliability.blacklist")), $(wc -l < "$WORK/src.cached_machines") cached scores"
 
 # verify_restored DB LABEL [SRC-PREFIX]: every assertion about a restored database
 verify_restored() {
@@ -154,7 +117,7 @@ verify_restored() {
         not_ok "$label: the scores cache differs:"; diff "$WORK/$src.scores" "$WORK/$label.scores" | head -10
     fi
     local n
-    n=$(q "$db" -c "SELECT count(*) FROM reliability.settings")
+    n=$(q_in "$db" -c "SELECT count(*) FROM reliability.settings")
     if [ "$n" = 1 ]; then ok "$label: one settings row"; else not_ok "$label: $n settings rows"; fi
     local problems
     problems=$(cache_problems "$db")
@@ -174,15 +137,15 @@ verify_restored() {
         not_ok "$label: reliability.score(m, '$AS_OF') differs:"; diff "$WORK/$src.score_as_of" "$WORK/$label.score_as_of" | head -20
     fi
     local new_id max_id
-    [ "$(q "$db" -c "SELECT count(*) FROM reliability.machines")" -gt 0 ] || return
-    max_id=$(q "$db" -c "SELECT max(machine_id) FROM reliability.machines")
-    if new_id=$(q "$db" -c "SELECT reliability.machine('x', 'new')" 2>&1); then
-        if [ "$new_id" -gt "$max_id" ] && [ "$(q "$db" -c "SELECT count(*) FROM reliability.machines WHERE machine_id = $new_id")" = 1 ]; then
+    [ "$(q_in "$db" -c "SELECT count(*) FROM reliability.machines")" -gt 0 ] || return
+    max_id=$(q_in "$db" -c "SELECT max(machine_id) FROM reliability.machines")
+    if new_id=$(q_in "$db" -c "SELECT reliability.machine('x', 'new')" 2>&1); then
+        if [ "$new_id" -gt "$max_id" ] && [ "$(q_in "$db" -c "SELECT count(*) FROM reliability.machines WHERE machine_id = $new_id")" = 1 ]; then
             ok "$label: a new machine after the restore gets id $new_id (the largest before was $max_id)"
         else
             not_ok "$label: the new machine got id $new_id (the largest before was $max_id)"
         fi
-        if [ "$(q "$db" -c "SELECT reliability.machine('x', 'new')")" = "$new_id" ]; then
+        if [ "$(q_in "$db" -c "SELECT reliability.machine('x', 'new')")" = "$new_id" ]; then
             ok "$label: reliability.machine() finds the new machine again"
         else
             not_ok "$label: reliability.machine() does not find the new machine again"
@@ -191,7 +154,7 @@ verify_restored() {
         not_ok "$label: reliability.machine('x', 'new') fails after the restore: $new_id"
     fi
     # the restored triggers keep working: new data for a restored machine
-    if q "$db" -c "INSERT INTO reliability.observations VALUES (2, now() - interval '30 seconds', false)" \
+    if q_in "$db" -c "INSERT INTO reliability.observations VALUES (2, now() - interval '30 seconds', false)" \
             -c "SELECT (reliability.rate(3, 'after-restore', 5)).stars" >/dev/null 2>"$WORK/err"; then
         problems=$(cache_problems "$db")
         if [ -z "$problems" ]; then ok "$label: writes after the restore keep the cache exact"; else not_ok "$label: cache not exact after writes:"; echo "$problems"; fi
@@ -206,7 +169,7 @@ if pg_dump -Fc -f "$WORK/dump.custom" -d "$SRC" 2>"$WORK/dump.err"; then
 else
     not_ok "pg_dump -Fc failed:"; cat "$WORK/dump.err"
 fi
-psql_admin -c "CREATE DATABASE $DST_CUSTOM"
+fresh_db "$DST_CUSTOM"
 if pg_restore --exit-on-error -d "$DST_CUSTOM" "$WORK/dump.custom" 2>"$WORK/restore.err"; then
     ok "pg_restore (custom format) without error"
 else
@@ -222,7 +185,7 @@ verify_restored "$DST_CUSTOM" custom
 # PostgreSQL itself does not order the data of extension configuration tables by their
 # foreign keys in a parallel restore; what happens is reported as a note.
 DST_PARALLEL=reliability_dump_parallel
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DST_PARALLEL" -c "CREATE DATABASE $DST_PARALLEL"
+fresh_db "$DST_PARALLEL"
 if pg_restore -j 4 -d "$DST_PARALLEL" "$WORK/dump.custom" 2>"$WORK/restore.err"; then
     problems=$(cache_problems "$DST_PARALLEL")
     [ -z "$problems" ] && note "pg_restore -j 4 works and the cache is exact" || note "pg_restore -j 4: cache not exact: $problems"
@@ -231,7 +194,7 @@ else
 fi
 
 # --- plain format: pg_dump | psql ---------------------------------------------------------
-psql_admin -c "CREATE DATABASE $DST_PLAIN"
+fresh_db "$DST_PLAIN"
 if pg_dump -d "$SRC" > "$WORK/dump.sql" 2>"$WORK/dump.err" \
    && psql -X -q -v ON_ERROR_STOP=1 -d "$DST_PLAIN" -f "$WORK/dump.sql" >/dev/null 2>"$WORK/plain.err"; then
     ok "pg_dump (plain) | psql without error"
@@ -246,8 +209,8 @@ verify_restored "$DST_PLAIN" plain
 
 # --- default settings: the restored cache is the dumped one, row for row ---------------------
 DST_DEFAULT=reliability_dump_default
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DST_DEFAULT" -c "CREATE DATABASE $DST_DEFAULT"
-if q "$SRC" -c "UPDATE reliability.settings SET score_window = DEFAULT, max_gap = DEFAULT, weight_uptime = DEFAULT,
+fresh_db "$DST_DEFAULT"
+if q_in "$SRC" -c "UPDATE reliability.settings SET score_window = DEFAULT, max_gap = DEFAULT, weight_uptime = DEFAULT,
         weight_interruption = DEFAULT, weight_rating = DEFAULT, interruption_horizon = DEFAULT,
         rating_prior_mean = DEFAULT, rating_prior_weight = DEFAULT, min_history = DEFAULT, tier_excellent = DEFAULT,
         tier_good = DEFAULT, tier_fair = DEFAULT, stale_after = DEFAULT, auto_blacklist_below = DEFAULT,
@@ -266,9 +229,9 @@ fi
 # the data tables. A small database whose observations all lie inside the score window.
 SMALL=reliability_dump_small
 DST_ORDER=reliability_dump_reordered
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $SMALL" -c "CREATE DATABASE $SMALL" \
-    -c "DROP DATABASE IF EXISTS $DST_ORDER" -c "CREATE DATABASE $DST_ORDER"
-q "$SMALL" >/dev/null <<'SQL'
+fresh_db "$SMALL"
+fresh_db "$DST_ORDER"
+q_in "$SMALL" >/dev/null <<'SQL'
 CREATE EXTENSION reliability;
 SELECT reliability.machine('small', '1');
 INSERT INTO reliability.observations SELECT 1, now() - k * interval '1 minute', true FROM generate_series(1, 100) AS k;
@@ -287,8 +250,8 @@ else
 fi
 
 # --- DROP EXTENSION ... CASCADE; CREATE EXTENSION -----------------------------------------
-if q "$DST_CUSTOM" -c "DROP EXTENSION reliability CASCADE" -c "CREATE EXTENSION reliability" >/dev/null 2>"$WORK/recreate.err"; then
-    state=$(q "$DST_CUSTOM" -c "SELECT format('%s machines, %s observations, %s scores, %s settings rows, default settings: %s',
+if q_in "$DST_CUSTOM" -c "DROP EXTENSION reliability CASCADE" -c "CREATE EXTENSION reliability" >/dev/null 2>"$WORK/recreate.err"; then
+    state=$(q_in "$DST_CUSTOM" -c "SELECT format('%s machines, %s observations, %s scores, %s settings rows, default settings: %s',
         (SELECT count(*) FROM reliability.machines), (SELECT count(*) FROM reliability.observations),
         (SELECT count(*) FROM reliability.scores), (SELECT count(*) FROM reliability.settings),
         (SELECT s.score_window = interval '30 days' AND s.auto_blacklist_below IS NULL FROM reliability.settings s))")
@@ -297,8 +260,8 @@ if q "$DST_CUSTOM" -c "DROP EXTENSION reliability CASCADE" -c "CREATE EXTENSION 
     else
         not_ok "after DROP / CREATE EXTENSION: $state"
     fi
-    id=$(q "$DST_CUSTOM" -c "SELECT reliability.machine('x', 'again')" 2>&1) \
-        && q "$DST_CUSTOM" -c "INSERT INTO reliability.observations VALUES ($id, now() - interval '1 minute', true)" 2>&1 \
+    id=$(q_in "$DST_CUSTOM" -c "SELECT reliability.machine('x', 'again')" 2>&1) \
+        && q_in "$DST_CUSTOM" -c "INSERT INTO reliability.observations VALUES ($id, now() - interval '1 minute', true)" 2>&1 \
         && [ -z "$(cache_problems "$DST_CUSTOM")" ] \
         && ok "after DROP / CREATE EXTENSION: machines, observations and the cache work" \
         || not_ok "after DROP / CREATE EXTENSION: writing fails or the cache is wrong ($id)"
@@ -306,16 +269,16 @@ else
     not_ok "DROP EXTENSION reliability CASCADE; CREATE EXTENSION reliability failed: $(cat "$WORK/recreate.err")"
 fi
 # and in a database where other objects depend on the extension
-if q "$SRC" -c "CREATE VIEW public.v AS SELECT machine_id, score FROM reliability.scores" \
+if q_in "$SRC" -c "CREATE VIEW public.v AS SELECT machine_id, score FROM reliability.scores" \
         -c "DROP EXTENSION reliability CASCADE" -c "CREATE EXTENSION reliability" >/dev/null 2>"$WORK/recreate.err" \
-   && [ "$(q "$SRC" -c "SELECT count(*) FROM pg_views WHERE viewname = 'v' AND schemaname = 'public'")" = 0 ]; then
+   && [ "$(q_in "$SRC" -c "SELECT count(*) FROM pg_views WHERE viewname = 'v' AND schemaname = 'public'")" = 0 ]; then
     ok "DROP EXTENSION ... CASCADE drops dependent objects; CREATE EXTENSION again works"
 else
     not_ok "DROP / CREATE EXTENSION with a dependent view: $(cat "$WORK/recreate.err")"
 fi
 
-for db in "$SRC" "$DST_CUSTOM" "$DST_PLAIN" "$DST_PARALLEL" "$DST_ORDER" "$DST_DEFAULT" "$SMALL"; do
-    psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+for db in "$DST_CUSTOM" "$DST_PLAIN" "$DST_PARALLEL" "$DST_ORDER" "$DST_DEFAULT" "$SMALL"; do
+    drop_db "$db"
 done
-echo "dump_restore: $passed passed, $failed failed ($noted notes)"
-[ "$failed" -eq 0 ]
+echo "# $noted notes"
+finish

@@ -30,7 +30,8 @@
 #     that client committed: observations (FLEET per poll + 1 per single, by residue),
 #     late observations, new ratings, interruptions; the shared-pool ratings are at most 30;
 #   - every row of reliability.scores equals reliability.score(machine_id, computed_at)
-#     field by field, and as_of = computed_at; every machine with data has a row;
+#     field by field, and as_of = computed_at; every machine with data has a row (lib.sh's
+#     cache_problems);
 #   - computed_at never moved backwards (a row trigger watches every write of the cache);
 #   - auto-blacklist: every machine whose cached score is below the threshold (tier not new)
 #     and has no manual entry has an active auto entry expiring at computed_at + 1 hour;
@@ -40,42 +41,24 @@
 # Environment: DURATION seconds (default 30; a longer run: DURATION=120), CLIENTS (default
 # 4, at most 64), JOBS pgbench threads (default 2), FLEET machines per poll (default 200),
 # LOAD_DB, KEEP_DB=1 keeps the database and prints the work directory.
-set -uo pipefail
-export PAGER=cat PSQL_PAGER=cat LC_ALL=C.UTF-8 LANG=C.UTF-8
+TEST=load DB=${LOAD_DB:-reliability_load}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION=${DURATION:-30}
 CLIENTS=${CLIENTS:-4}
 JOBS=${JOBS:-2}
 FLEET=${FLEET:-200}
-DB=${LOAD_DB:-reliability_load}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCRIPTS=$HERE/load
-WORK=$(mktemp -d)
-chmod 755 "$WORK"
-trap '[ "${KEEP_DB:-0}" = 1 ] && echo "load: work directory kept: $WORK" || rm -rf "$WORK"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    - $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL  - $*"; }
-finish() {
-    [ "${KEEP_DB:-0}" = 1 ] || psql_admin -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
-    echo "load: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "${PGDATABASE:-postgres}" "$@"; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
 [ "$CLIENTS" -ge 1 ] && [ "$CLIENTS" -le 64 ] || { echo "load: CLIENTS must be 1..64"; exit 1; }
 [ "$JOBS" -gt "$CLIENTS" ] && JOBS=$CLIENTS
 
 echo "load: $CLIENTS clients, $JOBS threads, $DURATION s, fleet of $FLEET machines, database $DB"
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" || exit 1
+fresh_db "$DB" || { not_ok "cannot create database $DB"; finish; }
 
 # --- setup ---------------------------------------------------------------------------------
-if ! q >/dev/null <<SQL; then echo "load: FAIL: setup failed"; finish; fi
+if ! q >/dev/null <<SQL; then not_ok "setup failed"; finish; fi
 SET client_min_messages = warning;
 CREATE EXTENSION reliability;
 -- Short windows, so the cached windows slide while the test runs; the auto-blacklist on.
@@ -222,31 +205,8 @@ else
 fi
 
 # --- the cache --------------------------------------------------------------------------------
-cache_problems=$(q <<'SQL'
-SET jit = off;
-WITH c AS (
-    SELECT s.machine_id, s.computed_at, s.as_of,
-           ROW(s.score, s.tier, s.uptime, s.uptime_component, s.interruption_component, s.rating_component,
-               s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage, s.interruptions,
-               s.rating_count, s.rating_mean, s.last_observed_at, s.as_of)::reliability.score AS cached,
-           reliability.score(s.machine_id, s.computed_at) AS exact
-      FROM reliability.scores s
-)
-SELECT format('MISMATCH machine %s (computed_at %s): fields %s; cached %s; exact %s', c.machine_id, c.computed_at,
-              (SELECT string_agg(a.key, ', ') FROM jsonb_each(to_jsonb(c.cached)) a
-                WHERE a.value IS DISTINCT FROM to_jsonb(c.exact) -> a.key), c.cached, c.exact)
-  FROM c WHERE c.cached IS DISTINCT FROM c.exact OR c.as_of IS DISTINCT FROM c.computed_at
-UNION ALL
-SELECT format('NO CACHED ROW for machine %s', m.machine_id)
-  FROM reliability.machines m
- WHERE NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
-   AND (EXISTS (SELECT FROM reliability.observations o WHERE o.machine_id = m.machine_id)
-        OR EXISTS (SELECT FROM reliability.interruptions i WHERE i.machine_id = m.machine_id)
-        OR EXISTS (SELECT FROM reliability.ratings r WHERE r.machine_id = m.machine_id))
-UNION ALL
-SELECT 'BACKWARDS ' || what FROM public.violations;
-SQL
-)
+# (pgbench has ended: nothing writes any more.)
+problems=$(cache_problems; q -c "SELECT 'BACKWARDS ' || what FROM public.violations")
 ncached=$(q -c "SELECT count(*) FROM reliability.scores")
 nchecks=$(q -c "SELECT coalesce(sum(n), 0) FROM public.committed WHERE script = 8")
 midrun=$(q -c "SELECT format('client %s at %s: machine %s (computed_at %s): cached %s; exact %s', client, noted_at, machine_id, computed_at, cached, exact)
@@ -257,11 +217,11 @@ else
     not_ok "checks during the load found $(grep -c . <<<"$midrun") inexact cached rows:"
     echo "$midrun" | head -20 | sed 's/^/        /'
 fi
-if [ -z "$cache_problems" ]; then
+if [ -z "$problems" ]; then
     ok "all $ncached cached rows equal reliability.score(machine_id, computed_at) field by field; computed_at never moved backwards"
 else
-    not_ok "the cache is not exact ($(grep -c . <<<"$cache_problems") problems):"
-    echo "$cache_problems" | head -20 | sed 's/^/        /'
+    not_ok "the cache is not exact ($(grep -c . <<<"$problems") problems):"
+    echo "$problems" | head -20 | sed 's/^/        /'
     # the cache after a full recomputation, for the report
     q -c "SELECT 'after reliability.rebuild(): ' || reliability.rebuild(now()) || ' rows rebuilt'" | sed 's/^/        /'
 fi

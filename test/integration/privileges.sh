@@ -18,23 +18,17 @@
 #     || on the types the extension compares) log every call; neither monitor's inserts nor a
 #     superuser using the extension's functions with search_path = public, pg_catalog may call
 #     any of them.
-# Prints one line per check and exits 1 when any failed.
-set -uo pipefail
-export PAGER=cat PSQL_PAGER=cat LC_ALL=C.UTF-8 LANG=C.UTF-8
+# The cache checks use lib.sh's cache_problems (exact rows, as_of = computed_at, a row for
+# every machine with data), run as the superuser with the default search_path.
+# Prints one line per check and "privileges: N passed, M failed"; exits 1 when any failed.
+TEST=privileges DB=reliability_privileges
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DB=reliability_privileges
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    - $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL  - $*"; }
+fresh_db "$DB" || { not_ok "cannot create database $DB"; finish; }
+psql_admin -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS monitor" -c "CREATE ROLE monitor" ||
+    { not_ok "cannot create role monitor"; finish; }
 
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "${PGDATABASE:-postgres}" "$@"; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" || exit 1
-psql_admin -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS monitor" -c "CREATE ROLE monitor" || exit 1
-
-if ! q >/dev/null <<'SQL'; then echo "privileges: FAIL: setup failed"; exit 1; fi
+if ! q >/dev/null <<'SQL'; then not_ok "setup failed"; finish; fi
 SET client_min_messages = warning;
 CREATE EXTENSION reliability;
 GRANT USAGE ON SCHEMA reliability TO monitor;
@@ -47,34 +41,11 @@ INSERT INTO reliability.interruptions VALUES (1, now() - interval '30 minutes', 
 SELECT reliability.rate(1, 'alice', 4);
 SQL
 
-# cache_problems: cached rows that are not exact, or missing (run as the superuser, with
-# the default search_path)
-cache_problems() {
-    q <<'SQL'
-SELECT format('machine %s: cached %s, exact %s', s.machine_id,
-              ROW(s.score, s.tier, s.uptime, s.uptime_component, s.interruption_component, s.rating_component,
-                  s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage, s.interruptions,
-                  s.rating_count, s.rating_mean, s.last_observed_at, s.as_of)::reliability.score,
-              reliability.score(s.machine_id, s.computed_at))
-  FROM reliability.scores s
- WHERE ROW(s.score, s.tier, s.uptime, s.uptime_component, s.interruption_component, s.rating_component,
-           s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage, s.interruptions,
-           s.rating_count, s.rating_mean, s.last_observed_at, s.as_of)::reliability.score
-       IS DISTINCT FROM reliability.score(s.machine_id, s.computed_at)
-    OR s.as_of IS DISTINCT FROM s.computed_at
-UNION ALL
-SELECT format('machine %s has observations but no cached row', m.machine_id)
-  FROM reliability.machines m
- WHERE NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
-   AND EXISTS (SELECT FROM reliability.observations o WHERE o.machine_id = m.machine_id);
-SQL
-}
-
 # --- hostile objects in schema public ------------------------------------------------------
 # Each logs its call (with the PL/pgSQL call stack) and otherwise behaves like the real one,
 # so a captured call is silent apart from the log. SECURITY DEFINER: the log is written
 # whoever calls.
-if ! q >/dev/null <<'SQL'; then echo "privileges: FAIL: creating the hostile objects failed"; exit 1; fi
+if ! q >/dev/null <<'SQL'; then not_ok "creating the hostile objects failed"; finish; fi
 SET client_min_messages = warning;
 CREATE TABLE public.captured (fn text, context text, at timestamptz DEFAULT pg_catalog.clock_timestamp());
 CREATE FUNCTION public.log_capture(fn text) RETURNS void
@@ -201,8 +172,8 @@ as_monitor() {
     sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\).*/\1/p' <<<"$out" | head -1
     [ -z "$out" ] || echo "$out" >"$WORK_ERR"
 }
-WORK_ERR=$(mktemp)
-trap 'rm -f "$WORK_ERR"' EXIT
+WORK_ERR=$WORK/err
+: >"$WORK_ERR"
 
 # --- what monitor may do ------------------------------------------------------------------
 before=$(q -c "SELECT computed_at FROM reliability.scores WHERE machine_id = 1")
@@ -336,7 +307,7 @@ ndefiner=$(q -c "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'reliabil
 if [ -z "$unpinned" ] && [ "$ndefiner" -gt 0 ]; then ok "all $ndefiner SECURITY DEFINER functions pin search_path"
 else not_ok "SECURITY DEFINER functions without a pinned search_path: $unpinned"; fi
 
-# --- the roles the README recommends: each can do its job and no more ----------------------
+# --- roles like the README's (test/integration/roles.sh runs the README's own SQL): each can do its job and no more
 psql_admin -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS instance_manager" -c "DROP ROLE IF EXISTS api" \
     -c "CREATE ROLE instance_manager" -c "CREATE ROLE api" >/dev/null || not_ok "creating the README roles failed"
 q >/dev/null <<'SQL' || not_ok "granting the README's privileges failed"
@@ -379,7 +350,8 @@ cannot api "SELECT reliability.refresh()"
 problems=$(cache_problems)
 if [ -z "$problems" ]; then ok "the cache is exact after the README roles' writes"; else not_ok "the cache is not exact:"; echo "$problems"; fi
 
-psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" \
+# the roles hold privileges in $DB: drop it first (kept, with the roles, when KEEP_DB=1)
+drop_db "$DB"
+psql_admin -c "SET client_min_messages = warning" \
     -c "DROP ROLE IF EXISTS monitor" -c "DROP ROLE IF EXISTS instance_manager" -c "DROP ROLE IF EXISTS api" >/dev/null 2>&1
-echo "privileges: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -10,17 +10,9 @@
 #      comment, a changed function property, a dropped index, a missing extension member)
 #      must each make compare_install.sh fail.
 # Prints "upgrade_harness: N passed, M failed" and exits 1 when any check failed.
-set -uo pipefail
-export PAGER=cat PSQL_PAGER=cat LC_ALL=C.UTF-8 LANG=C.UTF-8
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 COMPARE=$HERE/../upgrade/compare_install.sh
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    - $*"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL  - $*"; }
 
 if bash "$COMPARE" > "$WORK/same.out" 2>&1; then
     ok "compare_install.sh (default version against itself): $(grep -o 'catalog footprint identical.*' "$WORK/same.out")"
@@ -57,5 +49,4 @@ for m in "${mutations[@]}"; do
     fi
 done
 
-echo "upgrade_harness: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
