@@ -25,6 +25,9 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "catalog/namespace.h"
+#include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -137,6 +140,22 @@ TimestampTz get_tstz(HeapTuple t, int col, bool* isnull) {
 }
 
 
+// Every table lock a cache writer needs, taken before its first row lock on
+// reliability.scores, so no two single statements can deadlock over the order of the two:
+// a TRUNCATE (ACCESS EXCLUSIVE, then the cache rows) against a trigger that held a cache row
+// and then wanted to read the truncated table did. The settings are locked in ROW SHARE
+// mode, which a settings change's EXCLUSIVE lock waits for: a writer never commits a row
+// computed with settings that a concurrent change has replaced.
+void lock_tables_before_rows() {
+    static const char* const kReadTables[] = {"observations", "interruptions", "ratings"};
+    (void)RangeVarGetRelid(makeRangeVar(const_cast<char*>("reliability"), const_cast<char*>("settings"), -1),
+                           RowShareLock, false);
+    for (const char* table : kReadTables) {
+        (void)RangeVarGetRelid(makeRangeVar(const_cast<char*>("reliability"), const_cast<char*>(table), -1),
+                               AccessShareLock, false);
+    }
+}
+
 // One pass over a batch. Machines whose slide turns out inconsistent with the cache are
 // returned in `retry` (they are then recomputed in full by a second pass).
 void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const Datum* fresh_m,
@@ -144,6 +163,7 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
                      const int64* full_ids, int n_full_ids, int64* retry, int* n_retry) {
     MemoryContext outer = CurrentMemoryContext;
     *n_retry = 0;
+    lock_tables_before_rows();
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
     // Our own arrays must outlive SPI_finish(), which frees what palloc() gives while
     // connected: they come from the caller's context.
