@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <exception>
 #include <new>
+#include <type_traits>
 
 #include "error.hpp"
 
@@ -39,12 +40,18 @@ void capture_out_of_memory(CapturedError& out) noexcept;
 // palloc in CurrentMemoryContext that throws std::bad_alloc instead of ereport()ing.
 void* pg_alloc_nothrow(std::size_t size);
 
+// Runs body() and returns its result (if any); see the rule above.
 template <typename Body>
 auto guarded(Body&& body) -> decltype(body()) {
+    using Result = decltype(body());
     CapturedError error;
-    decltype(body()) result{};
+    std::conditional_t<std::is_void_v<Result>, char, Result> result{};
     try {
-        result = body();
+        if constexpr (std::is_void_v<Result>) {
+            body();
+        } else {
+            result = body();
+        }
     } catch (const reliability::Error& e) {
         capture(error, e);
     } catch (const std::bad_alloc&) {
@@ -55,7 +62,7 @@ auto guarded(Body&& body) -> decltype(body()) {
         capture_unknown(error);
     }
     if (error.failed) raise(error);
-    return result;
+    if constexpr (!std::is_void_v<Result>) return result;
 }
 
 // Installs the core's interrupt poll (called from _PG_init).

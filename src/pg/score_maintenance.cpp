@@ -55,16 +55,10 @@ struct MachineWork {
     TimestampTz a2, b2;
     bool full;
     SlideRanges ranges;
-    int rows_begin[2], rows_end[2];  // fetched rows: [0] head or whole window, [1] tail
     int64 interruptions;
     int64 rating_count, rating_sum;
     bool last_null;
     TimestampTz last;
-};
-
-struct FetchedRow {
-    int32 range;  // index into the range arrays of the fetch
-    Observation obs;
 };
 
 void spi_check(int rc, int expected, const char* what) {
@@ -97,11 +91,15 @@ void run_ranges(const char* sql, const int32* idx, const int64* machine, const T
     spi_check(SPI_execute_with_args(sql, 4, types, values, nullptr, false, 0), SPI_OK_SELECT, "reading a batch");
 }
 
-const char* const kFetchObservations =
+// The observations of each range, ordered for streaming (a machine's ranges are
+// consecutive indexes).
+const char* const kFetchObservationsOrdered =
     "SELECT r.i, o.observed_at, o.online "
     "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi) "
     "JOIN reliability.observations o ON o.machine_id OPERATOR(pg_catalog.=) r.m "
-    "AND o.observed_at OPERATOR(pg_catalog.>=) r.lo AND o.observed_at OPERATOR(pg_catalog.<) r.hi";
+    "AND o.observed_at OPERATOR(pg_catalog.>=) r.lo AND o.observed_at OPERATOR(pg_catalog.<) r.hi "
+    "ORDER BY r.i, o.observed_at";
+constexpr long kFetchBatch = 10000;  // rows per cursor fetch
 
 const char* const kCountInterruptions =
     "SELECT r.i, (SELECT pg_catalog.count(*) FROM reliability.interruptions x "
@@ -219,20 +217,21 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
                 else w.full = true;
             }
         }
-        return 0;
     });
 
-    // Fetch the observation rows each plan needs: two ranges for a slide, one for full.
+    // The ranges of observations each plan needs: two for a slide (head, tail), one for full.
     int n_ranges = 0;
     int32* r_idx = static_cast<int32*>(alloc(sizeof(int32) * 2 * (n > 0 ? n : 1)));
     int64* r_machine = static_cast<int64*>(alloc(sizeof(int64) * 2 * (n > 0 ? n : 1)));
     TimestampTz* r_lo = static_cast<TimestampTz*>(alloc(sizeof(TimestampTz) * 2 * (n > 0 ? n : 1)));
     TimestampTz* r_hi = static_cast<TimestampTz*>(alloc(sizeof(TimestampTz) * 2 * (n > 0 ? n : 1)));
-    auto add_range = [&](int64 machine, TimestampTz lo, TimestampTz hi) {
+    int* machine_of_range = static_cast<int*>(alloc(sizeof(int) * 2 * (n > 0 ? n : 1)));
+    auto add_range = [&](int i, TimestampTz lo, TimestampTz hi) {
         r_idx[n_ranges] = n_ranges;
-        r_machine[n_ranges] = machine;
+        r_machine[n_ranges] = work[i].machine_id;
         r_lo[n_ranges] = lo;
         r_hi[n_ranges] = hi;
+        machine_of_range[n_ranges] = i;
         return n_ranges++;
     };
     int* range_of_head = static_cast<int*>(alloc(sizeof(int) * (n > 0 ? n : 1)));
@@ -240,36 +239,16 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
     for (int i = 0; i < n; ++i) {
         MachineWork& w = work[i];
         if (w.full) {
-            range_of_head[i] = add_range(w.machine_id, saturating_sub(w.a2, params.max_gap_us), w.b2);
+            range_of_head[i] = add_range(i, saturating_sub(w.a2, params.max_gap_us), w.b2);
             range_of_tail[i] = -1;
         } else {
-            range_of_head[i] = add_range(w.machine_id, w.ranges.head_from, w.ranges.head_to);
-            range_of_tail[i] = add_range(w.machine_id, w.ranges.tail_from, w.ranges.tail_to);
+            range_of_head[i] = add_range(i, w.ranges.head_from, w.ranges.head_to);
+            range_of_tail[i] = add_range(i, w.ranges.tail_from, w.ranges.tail_to);
         }
     }
-    run_ranges(kFetchObservations, r_idx, r_machine, r_lo, r_hi, n_ranges);
-    const uint64 n_rows = SPI_processed;
-    FetchedRow* rows = static_cast<FetchedRow*>(MemoryContextAllocHuge(outer, sizeof(FetchedRow) * (n_rows > 0 ? n_rows : 1)));
-    for (uint64 k = 0; k < n_rows; ++k) {
-        HeapTuple t = SPI_tuptable->vals[k];
-        bool isnull;
-        rows[k].range = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
-        rows[k].obs.at = get_tstz(t, 2, &isnull);
-        rows[k].obs.online = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull));
-        if ((k & 0xFFF) == 0) CHECK_FOR_INTERRUPTS();
-    }
-    SPI_freetuptable(SPI_tuptable);
-    guarded([&] {
-        std::sort(rows, rows + n_rows, [](const FetchedRow& x, const FetchedRow& y) {
-            return x.range != y.range ? x.range < y.range : x.obs.at < y.obs.at;
-        });
-        return 0;
-    });
-    int* range_begin = static_cast<int*>(alloc(sizeof(int) * (n_ranges + 1)));
-    for (uint64 k = 0; k < n_rows; ++k) range_begin[rows[k].range + 1]++;
-    for (int r = 0; r < n_ranges; ++r) range_begin[r + 1] += range_begin[r];
 
-    // Interruptions in each new window, and (when needed) ratings and the last observation.
+    // Interruptions in each new window, and (when needed) ratings and the last observation:
+    // a few values per machine.
     {
         int32* idx = static_cast<int32*>(alloc(sizeof(int32) * (n > 0 ? n : 1)));
         int64* m = static_cast<int64*>(alloc(sizeof(int64) * (n > 0 ? n : 1)));
@@ -304,25 +283,15 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
             SPI_freetuptable(SPI_tuptable);
         }
 
-        // The latest observation before b2: from the fetched tail when it has one (rows
-        // before the tail did not change), else looked up.
+        // The latest observation before b2 of a machine recomputed in full (one index probe;
+        // a slide takes it from its tail, or keeps the cached one).
         int n_lookup = 0;
         for (int i = 0; i < n; ++i) {
-            MachineWork& w = work[i];
-            int r = w.full ? range_of_head[i] : range_of_tail[i];
-            if (range_begin[r + 1] > range_begin[r]) {
-                w.last_null = false;
-                w.last = rows[range_begin[r + 1] - 1].obs.at;
-            } else if (!w.full) {
-                w.last_null = w.cached_last_null;
-                w.last = w.cached_last;
-            } else {
-                idx[n_lookup] = i;
-                m[n_lookup] = w.machine_id;
-                hi[n_lookup] = w.b2;
-                lo[n_lookup] = w.b2;
-                ++n_lookup;
-            }
+            if (!work[i].full) continue;
+            idx[n_lookup] = i;
+            m[n_lookup] = work[i].machine_id;
+            lo[n_lookup] = hi[n_lookup] = work[i].b2;
+            ++n_lookup;
         }
         if (n_lookup > 0) {
             run_ranges(kLastObserved, idx, m, lo, hi, n_lookup);
@@ -335,29 +304,26 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
             SPI_freetuptable(SPI_tuptable);
         }
     }
-    SPI_finish();
 
-    // Compute and emit one reliability.scores row per machine.
+    // Compute one machine from its rows and emit its reliability.scores row (or note it for
+    // a full recompute when its slide is inconsistent with the cache).
     TupleDesc desc = rsinfo->setDesc;
-    for (int i = 0; i < n; ++i) {
-        CHECK_FOR_INTERRUPTS();
+    auto finish_machine = [&](int i, const std::vector<Observation>& head, const std::vector<Observation>& tail) {
         MachineWork& w = work[i];
-        const FetchedRow* head = rows + range_begin[range_of_head[i]];
-        const int head_n = range_begin[range_of_head[i] + 1] - range_begin[range_of_head[i]];
-        const FetchedRow* tail = range_of_tail[i] >= 0 ? rows + range_begin[range_of_tail[i]] : nullptr;
-        const int tail_n = range_of_tail[i] >= 0 ? range_begin[range_of_tail[i] + 1] - range_begin[range_of_tail[i]] : 0;
-
+        if (!w.full) {
+            if (!tail.empty()) {
+                w.last_null = false;
+                w.last = tail.back().at;
+            } else {
+                w.last_null = w.cached_last_null;
+                w.last = w.cached_last;
+            }
+        }
         std::optional<ScoreSnapshot> computed = guarded([&] {
-            auto observations = [](const FetchedRow* r, int count) {
-                std::vector<Observation> v;
-                v.reserve(static_cast<std::size_t>(count));
-                for (int k = 0; k < count; ++k) v.push_back(r[k].obs);
-                return v;
-            };
             WindowTotals totals;
-            std::optional<WindowTotals> slid;
-            if (!w.full) {
-                std::vector<Observation> h = observations(head, head_n), t = observations(tail, tail_n);
+            if (w.full) {
+                totals = covered_between(head.data(), head.size(), w.a2, w.b2, params.max_gap_us);
+            } else {
                 SlideInput in;
                 in.cached = WindowTotals{w.cached_online_us, w.cached_offline_us};
                 in.a1 = checked_sub(w.b1, params.score_window_us);
@@ -366,21 +332,15 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
                 in.b2 = w.b2;
                 in.max_gap_us = params.max_gap_us;
                 in.tail_start = w.ranges.tail_start;
-                in.head = h.data();
-                in.head_n = h.size();
-                in.tail = t.data();
-                in.tail_n = t.size();
+                in.head = head.data();
+                in.head_n = head.size();
+                in.tail = tail.data();
+                in.tail_n = tail.size();
                 in.fresh = fresh_times + w.fresh_begin;
                 in.fresh_n = static_cast<std::size_t>(w.fresh_end - w.fresh_begin);
-                slid = slide(in);
-            }
-            if (slid) {
+                std::optional<WindowTotals> slid = slide(in);
+                if (!slid) return std::optional<ScoreSnapshot>();  // recompute this machine in full
                 totals = *slid;
-            } else if (w.full) {
-                std::vector<Observation> all = observations(head, head_n);
-                totals = covered_between(all.data(), all.size(), w.a2, w.b2, params.max_gap_us);
-            } else {
-                return std::optional<ScoreSnapshot>();  // recompute this machine in full
             }
             RatingPart rating;
             if (w.full || ratings_changed) {
@@ -397,21 +357,83 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
         });
         if (!computed) {
             retry[(*n_retry)++] = w.machine_id;
-            continue;
+            return;
         }
-        const ScoreSnapshot& s = *computed;
-
         Datum values[kScoreColumns + 2];
         bool nulls[kScoreColumns + 2];
         values[0] = Int64GetDatum(w.machine_id);
         nulls[0] = false;
         std::optional<TimestampTz> last;
         if (!w.last_null) last = w.last;
-        score_values(s, last, w.b2, values + 1, nulls + 1);
+        score_values(*computed, last, w.b2, values + 1, nulls + 1);
         values[kScoreColumns + 1] = TimestampTzGetDatum(w.b2);
         nulls[kScoreColumns + 1] = false;
         tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+    };
+
+    // Stream the observations, ordered by range and time, through a cursor: memory holds one
+    // machine's rows at a time (its window, or the two ends of a slide), never the batch's.
+    {
+        Oid types[4] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+        Datum values[4] = {int4_array(r_idx, n_ranges), int8_array(r_machine, n_ranges), tstz_array(r_lo, n_ranges),
+                           tstz_array(r_hi, n_ranges)};
+        SPIPlanPtr plan = SPI_prepare_cursor(kFetchObservationsOrdered, 4, types, CURSOR_OPT_NO_SCROLL);
+        if (plan == nullptr) elog(ERROR, "reliability: preparing the observation cursor failed");
+        Portal portal = SPI_cursor_open(nullptr, plan, values, nullptr, false);
+        // head/tail: the current machine's rows; C++ objects, so every PostgreSQL call below
+        // that can ereport() happens while they hold no memory we could leak (cleared first).
+        int current = -1;  // index of the machine whose rows are being collected
+        std::vector<Observation>* head = guarded([&] { return new std::vector<Observation>(); });
+        std::vector<Observation>* tail = guarded([&] { return new std::vector<Observation>(); });  // may leak head on OOM only
+        auto flush_until = [&](int upto) {  // finish every machine before `upto`
+            for (int i = current < 0 ? 0 : current; i < upto; ++i) {
+                if (i != current) {
+                    head->clear();
+                    tail->clear();
+                }
+                finish_machine(i, *head, *tail);
+            }
+            head->clear();
+            tail->clear();
+        };
+        PG_TRY();
+        {
+            for (;;) {
+                CHECK_FOR_INTERRUPTS();
+                SPI_cursor_fetch(portal, true, kFetchBatch);
+                const uint64 got = SPI_processed;
+                if (got == 0) break;
+                for (uint64 k = 0; k < got; ++k) {
+                    HeapTuple t = SPI_tuptable->vals[k];
+                    bool isnull;
+                    const int range = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
+                    const int i = machine_of_range[range];
+                    if (i != current) {
+                        flush_until(i);
+                        current = i;
+                    }
+                    Observation o{get_tstz(t, 2, &isnull),
+                                  static_cast<bool>(DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &isnull)))};
+                    std::vector<Observation>* into = range == range_of_tail[i] ? tail : head;
+                    if (into->size() == into->capacity()) guarded([&] { into->reserve(into->size() * 2 + 64); });
+                    into->push_back(o);
+                }
+                SPI_freetuptable(SPI_tuptable);
+            }
+            flush_until(n);
+        }
+        PG_CATCH();
+        {
+            delete head;
+            delete tail;
+            PG_RE_THROW();
+        }
+        PG_END_TRY();
+        delete head;
+        delete tail;
+        SPI_cursor_close(portal);
     }
+    SPI_finish();
 }
 
 }  // namespace
@@ -455,7 +477,6 @@ Datum reliability_recompute(PG_FUNCTION_ARGS) {
         std::sort(fresh, fresh + n_fresh, [](const Fresh& x, const Fresh& y) {
             return x.machine != y.machine ? x.machine < y.machine : x.at < y.at;
         });
-        return 0;
     });
     Micros* fresh_times = static_cast<Micros*>(palloc(sizeof(Micros) * (n_fresh > 0 ? n_fresh : 1)));
     for (int i = 0; i < n_fresh; ++i) {

@@ -83,7 +83,6 @@ ScoreParameters read_parameters(void* source, Getter get) {
     p.auto_blacklist_for_us = length(kAutoBlacklistFor);
     guarded([&] {
         p.validate();
-        return 0;
     });
     return p;
 }

@@ -73,7 +73,6 @@ void set_parameters(UptimeState* state, FunctionCallInfo fcinfo, bool with_gap) 
     if (with_gap) gap_us = positive_interval_length(gap, "max_gap");
     guarded([&] {
         state->set.set_parameters(window, gap_us);
-        return 0;
     });
     if (plain && len <= sizeof(state->last_range)) {
         std::memcpy(state->last_range, raw, len);
@@ -109,7 +108,6 @@ Datum transition(FunctionCallInfo fcinfo, bool with_gap) {
     if (!state->set.try_add(at, online)) {
         guarded([&] {
             state->set.add(at, online);
-            return 0;
         });
     }
     PG_RETURN_POINTER(state);
@@ -147,7 +145,6 @@ Datum reliability_uptime_combine(PG_FUNCTION_ARGS) {
     if (left == nullptr) left = new_state(ctx);
     guarded([&] {
         left->set.merge(right->set);
-        return 0;
     });
     PG_RETURN_POINTER(left);
 }
@@ -173,7 +170,6 @@ Datum reliability_uptime_deserialize(PG_FUNCTION_ARGS) {
     UptimeState* state = new_state(ctx);
     guarded([&] {
         state->set = ObservationSet::deserialize(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), &state->memory);
-        return 0;
     });
     PG_RETURN_POINTER(state);
 }
