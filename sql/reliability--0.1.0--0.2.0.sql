@@ -1,2 +1,335 @@
 -- reliability 0.1.0 -> 0.2.0 (ALTER EXTENSION reliability UPDATE TO '0.2.0')
 \echo Use "ALTER EXTENSION reliability UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Brings a 0.1.0 database to exactly the catalog of a fresh 0.2.0 install (src/sql/*.sql;
+-- test/upgrade/compare_install.sh checks it). Every statement uses the fresh script's text.
+-- Like the install script (see src/sql/00_header.sql), this runs as a superuser with
+-- schema reliability in search_path: it pins search_path for its own statements (SET
+-- LOCAL: ALTER EXTENSION restores the caller's when the script ends) and qualifies every
+-- operator and function it evaluates or stores.
+SET LOCAL search_path = pg_catalog, pg_temp;
+
+-- 0.2.0 limits every length setting to 100 years (SPEC §4). A longer one (which made the
+-- view, score(), report() and daily_uptime() fail) stops the update with a clear error
+-- rather than a bare constraint violation; nothing is changed silently.
+DO $check$
+DECLARE
+    too_long pg_catalog.text;
+BEGIN
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s = %s', l.name, l.length), ', ' ORDER BY l.name) INTO too_long
+      FROM reliability.settings s
+     CROSS JOIN LATERAL (VALUES ('score_window', s.score_window), ('max_gap', s.max_gap),
+                                ('interruption_horizon', s.interruption_horizon), ('min_history', s.min_history),
+                                ('stale_after', s.stale_after), ('auto_blacklist_for', s.auto_blacklist_for)) AS l(name, length)
+     WHERE pg_catalog.date_part('epoch', l.length) OPERATOR(pg_catalog.>) 3155760000;
+    IF too_long IS NOT NULL THEN
+        RAISE EXCEPTION 'reliability 0.2.0 limits every length setting to 100 years (3155760000 seconds): %', too_long
+            USING ERRCODE = 'check_violation',
+                  HINT = 'UPDATE reliability.settings to lengths of at most 100 years, then run ALTER EXTENSION reliability UPDATE again.';
+    END IF;
+END
+$check$;
+
+-- Settings: every length at most 100 years (SPEC §4); every CHECK with qualified operators.
+ALTER TABLE reliability.settings
+    DROP CONSTRAINT settings_score_window_positive,
+    DROP CONSTRAINT settings_max_gap_positive,
+    DROP CONSTRAINT settings_interruption_horizon_positive,
+    DROP CONSTRAINT settings_stale_after_positive,
+    DROP CONSTRAINT settings_auto_blacklist_for_positive,
+    DROP CONSTRAINT settings_lengths_fit_in_microseconds,
+    DROP CONSTRAINT settings_min_history_not_negative,
+    DROP CONSTRAINT settings_weight_uptime_range,
+    DROP CONSTRAINT settings_weight_interruption_range,
+    DROP CONSTRAINT settings_weight_rating_range,
+    DROP CONSTRAINT settings_weights_sum_to_one,
+    DROP CONSTRAINT settings_rating_prior_mean_range,
+    DROP CONSTRAINT settings_rating_prior_weight_range,
+    DROP CONSTRAINT settings_tiers_range,
+    DROP CONSTRAINT settings_tiers_ordered,
+    DROP CONSTRAINT settings_auto_blacklist_below_range,
+    ADD CONSTRAINT settings_score_window_positive
+        CHECK (pg_catalog.date_part('epoch', score_window) OPERATOR(pg_catalog.>) 0),
+    ADD CONSTRAINT settings_max_gap_positive
+        CHECK (pg_catalog.date_part('epoch', max_gap) OPERATOR(pg_catalog.>) 0),
+    ADD CONSTRAINT settings_interruption_horizon_positive
+        CHECK (pg_catalog.date_part('epoch', interruption_horizon) OPERATOR(pg_catalog.>) 0),
+    ADD CONSTRAINT settings_stale_after_positive
+        CHECK (pg_catalog.date_part('epoch', stale_after) OPERATOR(pg_catalog.>) 0),
+    ADD CONSTRAINT settings_auto_blacklist_for_positive
+        CHECK (pg_catalog.date_part('epoch', auto_blacklist_for) OPERATOR(pg_catalog.>) 0),
+    ADD CONSTRAINT settings_min_history_not_negative
+        CHECK (pg_catalog.date_part('epoch', min_history) OPERATOR(pg_catalog.>=) 0),
+    ADD CONSTRAINT settings_score_window_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', score_window) OPERATOR(pg_catalog.<=) 3155760000),
+    ADD CONSTRAINT settings_max_gap_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', max_gap) OPERATOR(pg_catalog.<=) 3155760000),
+    ADD CONSTRAINT settings_interruption_horizon_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', interruption_horizon) OPERATOR(pg_catalog.<=) 3155760000),
+    ADD CONSTRAINT settings_min_history_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', min_history) OPERATOR(pg_catalog.<=) 3155760000),
+    ADD CONSTRAINT settings_stale_after_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', stale_after) OPERATOR(pg_catalog.<=) 3155760000),
+    ADD CONSTRAINT settings_auto_blacklist_for_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', auto_blacklist_for) OPERATOR(pg_catalog.<=) 3155760000),
+    ADD CONSTRAINT settings_weight_uptime_range
+        CHECK (weight_uptime OPERATOR(pg_catalog.>=) 0 AND weight_uptime OPERATOR(pg_catalog.<=) 1),
+    ADD CONSTRAINT settings_weight_interruption_range
+        CHECK (weight_interruption OPERATOR(pg_catalog.>=) 0 AND weight_interruption OPERATOR(pg_catalog.<=) 1),
+    ADD CONSTRAINT settings_weight_rating_range
+        CHECK (weight_rating OPERATOR(pg_catalog.>=) 0 AND weight_rating OPERATOR(pg_catalog.<=) 1),
+    ADD CONSTRAINT settings_weights_sum_to_one
+        CHECK (pg_catalog.abs(weight_uptime OPERATOR(pg_catalog.+) weight_interruption OPERATOR(pg_catalog.+) weight_rating
+                              OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.<=) 1e-9),
+    ADD CONSTRAINT settings_rating_prior_mean_range
+        CHECK (rating_prior_mean OPERATOR(pg_catalog.>=) 1 AND rating_prior_mean OPERATOR(pg_catalog.<=) 5),
+    ADD CONSTRAINT settings_rating_prior_weight_range
+        CHECK (rating_prior_weight OPERATOR(pg_catalog.>=) 0
+               AND rating_prior_weight OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.float8),
+    ADD CONSTRAINT settings_tiers_range
+        CHECK (tier_fair OPERATOR(pg_catalog.>=) 0 AND tier_excellent OPERATOR(pg_catalog.<=) 100),
+    ADD CONSTRAINT settings_tiers_ordered
+        CHECK (tier_excellent OPERATOR(pg_catalog.>=) tier_good AND tier_good OPERATOR(pg_catalog.>=) tier_fair),
+    ADD CONSTRAINT settings_auto_blacklist_below_range
+        CHECK (auto_blacklist_below OPERATOR(pg_catalog.>=) 0 AND auto_blacklist_below OPERATOR(pg_catalog.<=) 100);
+
+-- Functions: the text of the 0.2.0 install script. CREATE OR REPLACE keeps each function's
+-- ACL and comment, which did not change. score() becomes a C function (it no longer calls
+-- _make_score, which is no longer executable by PUBLIC, below).
+
+CREATE OR REPLACE FUNCTION reliability._observations_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    recomputed_meanwhile bigint[] := reliability._insert_ends();
+BEGIN
+    -- One pass over the new rows; _recompute sorts them.
+    PERFORM reliability._apply(NULL::bigint[], f.m, f.t, pg_catalog.now(), false, false, true, recomputed_meanwhile)
+      FROM (SELECT pg_catalog.array_agg(n.machine_id) AS m, pg_catalog.array_agg(n.observed_at) AS t
+              FROM new_rows n) f;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability._observations_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM reliability._apply(
+        ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1),
+        NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, true, NULL::bigint[]);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability._observations_deleted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM reliability._apply(ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1),
+                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, false, NULL::bigint[]);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability._machine_data_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        ids := ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1);
+    ELSIF TG_OP = 'UPDATE' THEN
+        ids := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
+    ELSE
+        ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
+    END IF;
+    PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), false,
+                               TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE', NULL::bigint[]);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability._recompute_all() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'settings' AND pg_catalog.current_setting('reliability.restoring_settings', true) = 'on' THEN
+        RETURN NULL;  -- a restore merging the dumped settings row (see _settings_merge_insert)
+    END IF;
+    PERFORM reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
+                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, true, false, NULL::bigint[]);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability.refresh(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    RETURN reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
+                              NULL::bigint[], NULL::timestamptz[], reliability._finite(as_of, 'as_of'::text),
+                              false, false, false, NULL::bigint[]);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability.rebuild(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    RETURN reliability._apply(
+        ARRAY(SELECT m.machine_id FROM reliability.machines m
+               WHERE EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
+                  OR EXISTS (SELECT FROM reliability.observations o WHERE o.machine_id = m.machine_id)
+                  OR EXISTS (SELECT FROM reliability.interruptions i WHERE i.machine_id = m.machine_id)
+                  OR EXISTS (SELECT FROM reliability.ratings r WHERE r.machine_id = m.machine_id)
+               ORDER BY 1),
+        NULL::bigint[], NULL::timestamptz[], reliability._finite(as_of, 'as_of'::text), true, true, true, NULL::bigint[]);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability.machine(provider text, external_id text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    id bigint;
+    first_attempt boolean := true;
+    violated text;
+BEGIN
+    LOOP
+        SELECT m.machine_id INTO id FROM reliability.machines m
+         WHERE m.provider = machine.provider AND m.external_id = machine.external_id;
+        IF FOUND THEN
+            RETURN id;
+        END IF;
+        IF first_attempt THEN
+            INSERT INTO reliability.machines AS m (provider, external_id) VALUES (machine.provider, machine.external_id)
+            ON CONFLICT DO NOTHING
+            RETURNING m.machine_id INTO id;
+            first_attempt := false;
+        ELSE
+            BEGIN
+                INSERT INTO reliability.machines AS m (provider, external_id) VALUES (machine.provider, machine.external_id)
+                ON CONFLICT ON CONSTRAINT machines_provider_external_id_key DO NOTHING
+                RETURNING m.machine_id INTO id;
+            EXCEPTION WHEN unique_violation THEN
+                GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
+                IF violated IS DISTINCT FROM 'machines_pkey' THEN
+                    RAISE;
+                END IF;
+                id := NULL;  -- that machine_id is taken: try the next one
+            END;
+        END IF;
+        IF id IS NOT NULL THEN
+            RETURN id;
+        END IF;
+    END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability._history_days(days integer, as_of timestamptz)
+RETURNS TABLE (day date, lo timestamptz, hi timestamptz)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ROWS 30 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    last_day date;
+BEGIN
+    IF days IS NULL OR days < 1 OR days > 3660 THEN
+        RAISE EXCEPTION 'days must be between 1 and 3660, not %', days USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM reliability._finite(as_of, 'as_of'::text);
+    last_day := (as_of AT TIME ZONE 'UTC')::date;
+    -- A day ends at the next midnight, the day of as_of at as_of: computing the next
+    -- midnight of the last day would overflow on the last day that timestamptz holds.
+    RETURN QUERY
+        SELECT g.d, (g.d::timestamp AT TIME ZONE 'UTC'),
+               CASE WHEN g.d < last_day THEN ((g.d + 1)::timestamp AT TIME ZONE 'UTC') ELSE as_of END
+          FROM (SELECT last_day - i AS d FROM pg_catalog.generate_series(days - 1, 0, -1) AS s(i)) g;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability.score(machine_id bigint, as_of timestamptz DEFAULT pg_catalog.now())
+RETURNS reliability.score AS 'MODULE_PATHNAME', 'reliability_score' LANGUAGE C STABLE PARALLEL SAFE COST 100;
+
+CREATE OR REPLACE FUNCTION reliability.sparkline(machine_id bigint, days integer DEFAULT 30, as_of timestamptz DEFAULT pg_catalog.now())
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.string_agg(
+               CASE WHEN h.uptime IS NULL THEN '·'
+                    ELSE pg_catalog.substr('▁▂▃▄▅▆▇█',
+                                           LEAST(7, pg_catalog.floor(h.uptime OPERATOR(pg_catalog.*) 8)::pg_catalog.int4)
+                                               OPERATOR(pg_catalog.+) 1,
+                                           1) END,
+               '' ORDER BY h.day)
+      FROM reliability.daily_uptime(sparkline.machine_id, sparkline.days, sparkline.as_of) h;
+END;
+
+CREATE OR REPLACE FUNCTION reliability.report(machine_id bigint, as_of timestamptz DEFAULT pg_catalog.now())
+RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.jsonb_build_object(
+               'machine_id', m.machine_id,
+               'provider', m.provider,
+               'external_id', m.external_id,
+               'score', pg_catalog.to_jsonb(reliability.score(m.machine_id, report.as_of)),
+               'blacklisted', b.machine_id IS NOT NULL,
+               'blacklist', CASE WHEN b.machine_id IS NULL THEN 'null'::pg_catalog.jsonb
+                                 ELSE pg_catalog.jsonb_build_object('kind', b.kind, 'reason', b.reason,
+                                          'blocked_by', b.blocked_by, 'blacklisted_at', b.blacklisted_at,
+                                          'expires_at', b.expires_at) END,
+               'stale', NOT EXISTS (SELECT FROM reliability.observations o
+                                     WHERE o.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                                       AND o.observed_at OPERATOR(pg_catalog.>=)
+                                           reliability.sub_fixed(report.as_of, (SELECT st.stale_after FROM reliability.settings st))
+                                       AND o.observed_at OPERATOR(pg_catalog.<=) report.as_of),
+               'history', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(h) ORDER BY h.day)
+                                      FROM reliability.daily_uptime(m.machine_id, 30, report.as_of) h),
+                                   '[]'::pg_catalog.jsonb))
+      FROM reliability.machines m
+      LEFT JOIN reliability.blacklist b
+             ON b.machine_id OPERATOR(pg_catalog.=) m.machine_id
+            AND (b.expires_at IS NULL OR report.as_of OPERATOR(pg_catalog.<) b.expires_at)
+     WHERE m.machine_id OPERATOR(pg_catalog.=) report.machine_id
+       AND reliability._finite(report.as_of, 'as_of'::pg_catalog.text) IS NOT NULL;
+END;
+
+-- Triggers whose WHEN clause now qualifies its operator.
+DROP TRIGGER settings_changed ON reliability.settings;
+CREATE TRIGGER settings_changed AFTER UPDATE ON reliability.settings
+    FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._recompute_all();
+DROP TRIGGER scores_restore ON reliability.scores;
+CREATE TRIGGER scores_restore BEFORE INSERT ON reliability.scores
+    FOR EACH ROW WHEN (NEW.computed_at OPERATOR(pg_catalog.<>) '-infinity'::pg_catalog.timestamptz)
+    EXECUTE FUNCTION reliability._scores_restore();
+
+-- The view, with qualified operators (same columns, so its ACL and comment stay).
+CREATE OR REPLACE VIEW reliability.machine_reliability AS
+SELECT m.machine_id, m.provider, m.external_id, m.created_at,
+       s.score, COALESCE(s.tier, 'new') AS tier, s.uptime, s.uptime_component, s.interruption_component,
+       s.rating_component, s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage,
+       s.interruptions, s.rating_count, s.rating_mean, s.last_observed_at, s.as_of, s.computed_at,
+       EXISTS (SELECT FROM reliability.blacklist b
+                WHERE b.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                  AND (b.expires_at IS NULL OR pg_catalog.now() OPERATOR(pg_catalog.<) b.expires_at)) AS blacklisted,
+       -- The latest observation up to now() (one backward index probe per listed row; an
+       -- EXISTS here could be planned as a hash over every recent observation).
+       COALESCE((SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o
+                  WHERE o.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                    AND o.observed_at OPERATOR(pg_catalog.<=) pg_catalog.now())
+                OPERATOR(pg_catalog.<) reliability.sub_fixed(pg_catalog.now(), (SELECT st.stale_after FROM reliability.settings st)),
+                true) AS stale
+  FROM reliability.machines m
+  LEFT JOIN reliability.scores s ON s.machine_id OPERATOR(pg_catalog.=) m.machine_id;
+
+-- Internal functions that PUBLIC may no longer execute (see 90_privileges.sql).
+REVOKE ALL ON FUNCTION reliability._make_score(reliability.settings, reliability.availability, bigint, bigint, bigint, timestamptz, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_merge_insert() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_refuse_removal() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_trans(internal, timestamptz, boolean, tstzrange) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_trans(internal, timestamptz, boolean, tstzrange, interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_combine(internal, internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_serialize(internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_deserialize(bytea, internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_final(internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._availability_final(internal) FROM PUBLIC;

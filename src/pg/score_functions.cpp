@@ -1,4 +1,4 @@
-// reliability.compute_score, reliability.tier and the assembly of reliability.score().
+// reliability.compute_score, reliability.tier and reliability.score().
 #include <cmath>
 
 #include "cpp_boundary.hpp"
@@ -10,6 +10,8 @@ extern "C" {
 #include "fmgr.h"
 #include "funcapi.h"
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 }
@@ -22,6 +24,78 @@ namespace {
 double field_float(HeapTupleHeader row, const char* name, bool* isnull) {
     Datum d = GetAttributeByName(row, name, isnull);
     return *isnull ? 0.0 : DatumGetFloat8(d);
+}
+
+// What reliability.score() measures of one machine over [as_of - score_window, as_of).
+struct Measured {
+    Micros online_us = 0;
+    Micros offline_us = 0;
+    int64 interruptions = 0;
+    int64 rating_count = 0;
+    int64 rating_sum = 0;
+    std::optional<TimestampTz> last_observed_at;
+};
+
+void read_availability(HeapTupleHeader measured, Measured& m) {
+    bool isnull = false;
+    m.online_us = seconds_to_micros(field_float(measured, "online_seconds", &isnull));
+    m.offline_us = seconds_to_micros(field_float(measured, "offline_seconds", &isnull));
+}
+
+// The reliability.score row (a composite Datum of the function's result type).
+Datum score_datum(FunctionCallInfo fcinfo, const ScoreParameters& p, const Measured& m, TimestampTz as_of) {
+    ScoreSnapshot s = guarded([&] {
+        return snapshot(m.online_us, m.offline_us, p.score_window_us, m.interruptions,
+                        rating_part(m.rating_count, m.rating_sum, p), p);
+    });
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("reliability.score must return a composite")));
+    }
+    desc = BlessTupleDesc(desc);
+    Datum values[kScoreColumns];
+    bool nulls[kScoreColumns];
+    score_values(s, m.last_observed_at, as_of, values, nulls);
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+// What reliability.score() reads, with the caller's rights (SPI runs as the current user):
+// the settings row, the availability of the window, the interruptions in it, the ratings
+// and the latest observation before as_of; no row for a machine that does not exist.
+// Qualified names and operators only (SPEC §7).
+const char* const kScoreInputs =
+    "SELECT st, "
+    "       (SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap) "
+    "          FROM reliability.observations o "
+    "         WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "
+    "           AND o.observed_at OPERATOR(pg_catalog.>=) reliability.sub_fixed(w.lo, st.max_gap) "
+    "           AND o.observed_at OPERATOR(pg_catalog.<) w.hi), "
+    "       (SELECT pg_catalog.count(*) FROM reliability.interruptions i "
+    "         WHERE i.machine_id OPERATOR(pg_catalog.=) $1 "
+    "           AND i.occurred_at OPERATOR(pg_catalog.>=) w.lo AND i.occurred_at OPERATOR(pg_catalog.<) w.hi), "
+    "       r.n, r.total, "
+    "       (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
+    "         WHERE o.machine_id OPERATOR(pg_catalog.=) $1 AND o.observed_at OPERATOR(pg_catalog.<) w.hi) "
+    "  FROM reliability.settings st "
+    " CROSS JOIN LATERAL (SELECT x.lo, x.hi, pg_catalog.tstzrange(x.lo, x.hi) AS win "
+    "                       FROM (SELECT reliability.sub_fixed($2, st.score_window) AS lo, $2 AS hi) x) w "
+    " CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS n, "
+    "                            COALESCE(pg_catalog.sum(x.stars), 0::pg_catalog.int8) AS total "
+    "                       FROM reliability.ratings x WHERE x.machine_id OPERATOR(pg_catalog.=) $1) r "
+    " WHERE EXISTS (SELECT FROM reliability.machines m WHERE m.machine_id OPERATOR(pg_catalog.=) $1)";
+
+// Prepared once per backend; the plan cache revalidates it after DDL, and the privileges
+// of the tables are checked on every execution, as the current user.
+SPIPlanPtr score_inputs_plan() {
+    static SPIPlanPtr plan = nullptr;
+    if (plan == nullptr) {
+        Oid types[2] = {INT8OID, TIMESTAMPTZOID};
+        SPIPlanPtr p = SPI_prepare(kScoreInputs, 2, types);
+        if (p == nullptr) elog(ERROR, "reliability: preparing score() failed: %s", SPI_result_code_string(SPI_result));
+        if (SPI_keepplan(p) != 0) elog(ERROR, "reliability: keeping the plan of score() failed");
+        plan = p;
+    }
+    return plan;
 }
 
 }  // namespace
@@ -72,6 +146,8 @@ Datum reliability_finite(PG_FUNCTION_ARGS) {
 
 // _make_score(settings, measured availability, interruptions, rating_count, rating_sum,
 //             last_observed_at, as_of): the score over [as_of - score_window, as_of).
+// 0.1.0's score() called it; since 0.2.0 score() measures and assembles in one C function
+// (below), and _make_score, which trusts its inputs, is not executable by PUBLIC.
 PG_FUNCTION_INFO_V1(reliability_make_score);
 Datum reliability_make_score(PG_FUNCTION_ARGS) {
     if (PG_ARGISNULL(0) || PG_ARGISNULL(6)) PG_RETURN_NULL();
@@ -79,32 +155,54 @@ Datum reliability_make_score(PG_FUNCTION_ARGS) {
     TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(6);
     require_finite(as_of, "as_of");
 
-    Micros online_us = 0, offline_us = 0;
-    if (!PG_ARGISNULL(1)) {
-        HeapTupleHeader measured = PG_GETARG_HEAPTUPLEHEADER(1);
-        bool isnull = false;
-        online_us = seconds_to_micros(field_float(measured, "online_seconds", &isnull));
-        offline_us = seconds_to_micros(field_float(measured, "offline_seconds", &isnull));
-    }
-    const int64 k = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
-    const int64 r = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3);
-    const int64 sum = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4);
-    std::optional<TimestampTz> last;
-    if (!PG_ARGISNULL(5)) last = PG_GETARG_TIMESTAMPTZ(5);
+    Measured m;
+    if (!PG_ARGISNULL(1)) read_availability(PG_GETARG_HEAPTUPLEHEADER(1), m);
+    m.interruptions = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
+    m.rating_count = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3);
+    m.rating_sum = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4);
+    if (!PG_ARGISNULL(5)) m.last_observed_at = PG_GETARG_TIMESTAMPTZ(5);
+    PG_RETURN_DATUM(score_datum(fcinfo, p, m, as_of));
+}
 
-    ScoreSnapshot s = guarded([&] {
-        return snapshot(online_us, offline_us, p.score_window_us, k, rating_part(r, sum, p), p);
-    });
+// reliability.score(machine_id bigint, as_of timestamptz): the exact score from the tables
+// (SPEC §4), NULL for a machine that does not exist or a NULL argument; an infinite as_of
+// is 22008. It runs with the caller's rights: SPI reads the tables as the current user, so
+// a role needs SELECT on what it reads, exactly as the SQL function of 0.1.0 did.
+PG_FUNCTION_INFO_V1(reliability_score);
+Datum reliability_score(PG_FUNCTION_ARGS) {
+    if (PG_ARGISNULL(1)) PG_RETURN_NULL();
+    TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
+    require_finite(as_of, "as_of");
+    if (PG_ARGISNULL(0)) PG_RETURN_NULL();
 
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("reliability._make_score must return a composite")));
+    Datum args[2] = {PG_GETARG_DATUM(0), TimestampTzGetDatum(as_of)};
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
+    int rc = SPI_execute_plan(score_inputs_plan(), args, nullptr, true, 1);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "reliability: reading the inputs of score() failed: %s", SPI_result_code_string(rc));
+    if (SPI_processed == 0) {
+        SPI_finish();
+        PG_RETURN_NULL();
     }
-    desc = BlessTupleDesc(desc);
-    Datum values[kScoreColumns];
-    bool nulls[kScoreColumns];
-    score_values(s, last, as_of, values, nulls);
-    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+    // Everything is read out of the SPI tuple before SPI_finish() frees it.
+    HeapTuple t = SPI_tuptable->vals[0];
+    TupleDesc d = SPI_tuptable->tupdesc;
+    bool isnull = false;
+    Datum settings = SPI_getbinval(t, d, 1, &isnull);
+    if (isnull) elog(ERROR, "reliability: the settings row is NULL");
+    ScoreParameters p = settings_from_row(DatumGetHeapTupleHeader(settings));
+    Measured m;
+    Datum measured = SPI_getbinval(t, d, 2, &isnull);
+    if (!isnull) read_availability(DatumGetHeapTupleHeader(measured), m);
+    Datum v = SPI_getbinval(t, d, 3, &isnull);
+    m.interruptions = isnull ? 0 : DatumGetInt64(v);
+    v = SPI_getbinval(t, d, 4, &isnull);
+    m.rating_count = isnull ? 0 : DatumGetInt64(v);
+    v = SPI_getbinval(t, d, 5, &isnull);
+    m.rating_sum = isnull ? 0 : DatumGetInt64(v);
+    v = SPI_getbinval(t, d, 6, &isnull);
+    if (!isnull) m.last_observed_at = DatumGetTimestampTz(v);
+    SPI_finish();
+    PG_RETURN_DATUM(score_datum(fcinfo, p, m, as_of));
 }
 
 }  // extern "C"

@@ -1,6 +1,7 @@
 -- Settings: the one row of scoring parameters (SPEC §4). Lengths are intervals taken as
--- fixed lengths (extract(epoch ...)), so the checks compare epochs, not calendar intervals;
--- a length must also fit in int64 microseconds (below 9,223,372,036,854 s).
+-- fixed lengths (extract(epoch ...)), so the checks compare epochs, not calendar intervals.
+-- The CHECK constraints are stored expressions: their operators are qualified (see
+-- 00_header.sql), and sql/reliability--0.1.0--0.2.0.sql re-creates them with this text.
 
 CREATE TABLE reliability.settings (
     singleton            boolean PRIMARY KEY DEFAULT true CONSTRAINT settings_single_row CHECK (singleton),
@@ -19,28 +20,53 @@ CREATE TABLE reliability.settings (
     stale_after          interval NOT NULL DEFAULT interval '24 hours',
     auto_blacklist_below double precision DEFAULT NULL,
     auto_blacklist_for   interval NOT NULL DEFAULT interval '24 hours',
-    CONSTRAINT settings_score_window_positive CHECK (pg_catalog.date_part('epoch', score_window) > 0),
-    CONSTRAINT settings_max_gap_positive CHECK (pg_catalog.date_part('epoch', max_gap) > 0),
-    CONSTRAINT settings_interruption_horizon_positive CHECK (pg_catalog.date_part('epoch', interruption_horizon) > 0),
-    CONSTRAINT settings_stale_after_positive CHECK (pg_catalog.date_part('epoch', stale_after) > 0),
-    CONSTRAINT settings_auto_blacklist_for_positive CHECK (pg_catalog.date_part('epoch', auto_blacklist_for) > 0),
-    CONSTRAINT settings_lengths_fit_in_microseconds CHECK (GREATEST(
-        pg_catalog.date_part('epoch', score_window), pg_catalog.date_part('epoch', max_gap),
-        pg_catalog.date_part('epoch', interruption_horizon), pg_catalog.date_part('epoch', stale_after),
-        pg_catalog.date_part('epoch', auto_blacklist_for), pg_catalog.date_part('epoch', min_history)) < 9223372036854),
-    CONSTRAINT settings_min_history_not_negative CHECK (pg_catalog.date_part('epoch', min_history) >= 0),
-    CONSTRAINT settings_weight_uptime_range CHECK (weight_uptime >= 0 AND weight_uptime <= 1),
-    CONSTRAINT settings_weight_interruption_range CHECK (weight_interruption >= 0 AND weight_interruption <= 1),
-    CONSTRAINT settings_weight_rating_range CHECK (weight_rating >= 0 AND weight_rating <= 1),
+    -- Lengths are fixed lengths (extract(epoch ...) seconds): positive (min_history may be
+    -- 0) and at most 100 years = 3,155,760,000 s, so that every function works for every
+    -- as_of between the years 1900 and 9999 (SPEC §4).
+    CONSTRAINT settings_score_window_positive
+        CHECK (pg_catalog.date_part('epoch', score_window) OPERATOR(pg_catalog.>) 0),
+    CONSTRAINT settings_max_gap_positive
+        CHECK (pg_catalog.date_part('epoch', max_gap) OPERATOR(pg_catalog.>) 0),
+    CONSTRAINT settings_interruption_horizon_positive
+        CHECK (pg_catalog.date_part('epoch', interruption_horizon) OPERATOR(pg_catalog.>) 0),
+    CONSTRAINT settings_stale_after_positive
+        CHECK (pg_catalog.date_part('epoch', stale_after) OPERATOR(pg_catalog.>) 0),
+    CONSTRAINT settings_auto_blacklist_for_positive
+        CHECK (pg_catalog.date_part('epoch', auto_blacklist_for) OPERATOR(pg_catalog.>) 0),
+    CONSTRAINT settings_min_history_not_negative
+        CHECK (pg_catalog.date_part('epoch', min_history) OPERATOR(pg_catalog.>=) 0),
+    CONSTRAINT settings_score_window_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', score_window) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_max_gap_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', max_gap) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_interruption_horizon_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', interruption_horizon) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_min_history_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', min_history) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_stale_after_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', stale_after) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_auto_blacklist_for_at_most_100_years
+        CHECK (pg_catalog.date_part('epoch', auto_blacklist_for) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_weight_uptime_range
+        CHECK (weight_uptime OPERATOR(pg_catalog.>=) 0 AND weight_uptime OPERATOR(pg_catalog.<=) 1),
+    CONSTRAINT settings_weight_interruption_range
+        CHECK (weight_interruption OPERATOR(pg_catalog.>=) 0 AND weight_interruption OPERATOR(pg_catalog.<=) 1),
+    CONSTRAINT settings_weight_rating_range
+        CHECK (weight_rating OPERATOR(pg_catalog.>=) 0 AND weight_rating OPERATOR(pg_catalog.<=) 1),
     CONSTRAINT settings_weights_sum_to_one
-        CHECK (pg_catalog.abs(weight_uptime + weight_interruption + weight_rating - 1) <= 1e-9),
-    CONSTRAINT settings_rating_prior_mean_range CHECK (rating_prior_mean >= 1 AND rating_prior_mean <= 5),
+        CHECK (pg_catalog.abs(weight_uptime OPERATOR(pg_catalog.+) weight_interruption OPERATOR(pg_catalog.+) weight_rating
+                              OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.<=) 1e-9),
+    CONSTRAINT settings_rating_prior_mean_range
+        CHECK (rating_prior_mean OPERATOR(pg_catalog.>=) 1 AND rating_prior_mean OPERATOR(pg_catalog.<=) 5),
     CONSTRAINT settings_rating_prior_weight_range
-        CHECK (rating_prior_weight >= 0 AND rating_prior_weight < 'infinity'::double precision),
-    CONSTRAINT settings_tiers_range CHECK (tier_fair >= 0 AND tier_excellent <= 100),
-    CONSTRAINT settings_tiers_ordered CHECK (tier_excellent >= tier_good AND tier_good >= tier_fair),
+        CHECK (rating_prior_weight OPERATOR(pg_catalog.>=) 0
+               AND rating_prior_weight OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.float8),
+    CONSTRAINT settings_tiers_range
+        CHECK (tier_fair OPERATOR(pg_catalog.>=) 0 AND tier_excellent OPERATOR(pg_catalog.<=) 100),
+    CONSTRAINT settings_tiers_ordered
+        CHECK (tier_excellent OPERATOR(pg_catalog.>=) tier_good AND tier_good OPERATOR(pg_catalog.>=) tier_fair),
     CONSTRAINT settings_auto_blacklist_below_range
-        CHECK (auto_blacklist_below >= 0 AND auto_blacklist_below <= 100)
+        CHECK (auto_blacklist_below OPERATOR(pg_catalog.>=) 0 AND auto_blacklist_below OPERATOR(pg_catalog.<=) 100)
 );
 COMMENT ON TABLE reliability.settings IS
     'The one row of scoring parameters (SPEC §4). UPDATE it to change them; every cached score is recomputed.';

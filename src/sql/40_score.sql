@@ -58,7 +58,11 @@ END;
 COMMENT ON FUNCTION reliability.tier(double precision, double precision) IS
     'excellent / good / fair / poor by the settings'' thresholds; new when score is NULL or covered_seconds < min_history.';
 
--- Assembles the score composite from what the queries in reliability.score() measured.
+-- Assembles the score composite from measured inputs. 0.1.0's score() (an SQL function
+-- running with the caller's rights) called it, so every caller could call it too, with
+-- inputs of its choosing; score() is now one C function that measures and assembles, and
+-- _make_score is kept (its C symbol stays, docs/RELEASING.md rule 3) but not executable by
+-- PUBLIC (90_privileges.sql).
 CREATE FUNCTION reliability._make_score(settings reliability.settings, measured reliability.availability,
                                         interruptions bigint, rating_count bigint, rating_sum bigint,
                                         last_observed_at timestamptz, as_of timestamptz)
@@ -71,29 +75,11 @@ CREATE FUNCTION reliability._finite(ts timestamptz, what text) RETURNS timestamp
 AS 'MODULE_PATHNAME', 'reliability_finite' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION reliability._finite(timestamptz, text) IS 'Internal: returns ts, or raises 22008 when it is not finite.';
 
+-- The score from the tables (src/pg/score_functions.cpp): reads, with the caller's rights,
+-- the settings, the availability of the window [as_of - score_window, as_of) (observations
+-- from max_gap before it on), the interruptions in it, all ratings and the latest
+-- observation before as_of, exactly as the cache (_recompute) does.
 CREATE FUNCTION reliability.score(machine_id bigint, as_of timestamptz DEFAULT pg_catalog.now())
-RETURNS reliability.score LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT reliability._make_score(
-        st,
-        (SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap)
-           FROM reliability.observations o
-          WHERE o.machine_id = score.machine_id
-            AND o.observed_at >= reliability.sub_fixed(w.lo, st.max_gap) AND o.observed_at < w.hi),
-        (SELECT pg_catalog.count(*) FROM reliability.interruptions i
-          WHERE i.machine_id = score.machine_id AND i.occurred_at >= w.lo AND i.occurred_at < w.hi),
-        r.n, r.total,
-        (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o
-          WHERE o.machine_id = score.machine_id AND o.observed_at < w.hi),
-        w.hi)
-    FROM reliability.settings st
-    CROSS JOIN LATERAL (SELECT x.lo, x.hi, pg_catalog.tstzrange(x.lo, x.hi) AS win  -- built once, not per row
-                          FROM (SELECT reliability.sub_fixed(reliability._finite(score.as_of, 'as_of'), st.score_window) AS lo,
-                                       score.as_of AS hi) x) w
-    CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS n, COALESCE(pg_catalog.sum(x.stars), 0)::bigint AS total
-                          FROM reliability.ratings x WHERE x.machine_id = score.machine_id) r
-    WHERE reliability._finite(score.as_of, 'as_of') IS NOT NULL
-      AND EXISTS (SELECT FROM reliability.machines m WHERE m.machine_id = score.machine_id);
-END;
+RETURNS reliability.score AS 'MODULE_PATHNAME', 'reliability_score' LANGUAGE C STABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION reliability.score(bigint, timestamptz) IS
     'The exact score of a machine as of as_of, computed from the tables (window [as_of - score_window, as_of)). NULL for an unknown machine.';

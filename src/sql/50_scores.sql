@@ -107,7 +107,9 @@ COMMENT ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timest
     'Internal: locks, recomputes and writes cached scores of the given machines, then auto-blacklists.';
 
 -- Trigger functions: SECURITY DEFINER so a role that may only INSERT into observations
--- still gets its cache maintained, and cannot write reliability.scores itself.
+-- still gets its cache maintained, and cannot write reliability.scores itself. They call
+-- _apply with every argument of exactly its declared type (no untyped NULL, the defaulted
+-- full_ids given), so no overload such as _apply(text, ...) can capture the call (SPEC §7).
 -- Counts INSERT statements on observations that have begun and not yet reached their
 -- AFTER trigger (see src/pg/pending_inserts.hpp).
 CREATE FUNCTION reliability._observations_insert_begins() RETURNS trigger
@@ -124,7 +126,7 @@ DECLARE
     recomputed_meanwhile bigint[] := reliability._insert_ends();
 BEGIN
     -- One pass over the new rows; _recompute sorts them.
-    PERFORM reliability._apply(NULL, f.m, f.t, pg_catalog.now(), false, false, true, recomputed_meanwhile)
+    PERFORM reliability._apply(NULL::bigint[], f.m, f.t, pg_catalog.now(), false, false, true, recomputed_meanwhile)
       FROM (SELECT pg_catalog.array_agg(n.machine_id) AS m, pg_catalog.array_agg(n.observed_at) AS t
               FROM new_rows n) f;
     RETURN NULL;
@@ -136,7 +138,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM reliability._apply(
         ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1),
-        NULL, NULL, pg_catalog.now(), true, false, true);
+        NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, true, NULL::bigint[]);
     RETURN NULL;
 END
 $$;
@@ -145,7 +147,7 @@ CREATE FUNCTION reliability._observations_deleted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM reliability._apply(ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1),
-                               NULL, NULL, pg_catalog.now(), true, false, false);
+                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, false, NULL::bigint[]);
     RETURN NULL;
 END
 $$;
@@ -164,7 +166,8 @@ BEGIN
     ELSE
         ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
     END IF;
-    PERFORM reliability._apply(ids, NULL, NULL, pg_catalog.now(), false, TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE');
+    PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), false,
+                               TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE', NULL::bigint[]);
     RETURN NULL;
 END
 $$;
@@ -177,7 +180,7 @@ BEGIN
         RETURN NULL;  -- a restore merging the dumped settings row (see _settings_merge_insert)
     END IF;
     PERFORM reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
-                               NULL, NULL, pg_catalog.now(), true, true, false);
+                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, true, false, NULL::bigint[]);
     RETURN NULL;
 END
 $$;
@@ -217,9 +220,11 @@ CREATE TRIGGER ratings_deleted AFTER DELETE ON reliability.ratings
 CREATE TRIGGER ratings_truncated AFTER TRUNCATE ON reliability.ratings
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
 
--- Only a real change: a pg_dump restore re-inserts an unchanged settings row.
+-- Only a real change: a pg_dump restore re-inserts an unchanged settings row. (record "="
+-- treats two NULL fields as equal, so this is OLD IS DISTINCT FROM NEW for two rows, with a
+-- qualified operator: IS DISTINCT FROM looks "=" up through search_path.)
 CREATE TRIGGER settings_changed AFTER UPDATE ON reliability.settings
-    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION reliability._recompute_all();
+    FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._recompute_all();
 
 -- pg_dump keeps the cache too (below). Restoring the data tables fires the triggers above,
 -- which compute every score as of the restore time; the dumped rows, restored after them,
@@ -245,7 +250,8 @@ COMMENT ON FUNCTION reliability._scores_restore() IS
     'Internal: a restored (complete) scores row replaces the row the restore''s triggers computed.';
 -- Placeholders written by _apply have computed_at = -infinity and skip the trigger.
 CREATE TRIGGER scores_restore BEFORE INSERT ON reliability.scores
-    FOR EACH ROW WHEN (NEW.computed_at <> '-infinity'::timestamptz) EXECUTE FUNCTION reliability._scores_restore();
+    FOR EACH ROW WHEN (NEW.computed_at OPERATOR(pg_catalog.<>) '-infinity'::pg_catalog.timestamptz)
+    EXECUTE FUNCTION reliability._scores_restore();
 SELECT pg_catalog.pg_extension_config_dump('reliability.scores', '');
 
 CREATE FUNCTION reliability.refresh(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
@@ -255,7 +261,8 @@ BEGIN
         RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     RETURN reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
-                              NULL, NULL, reliability._finite(as_of, 'as_of'), false, false, false);
+                              NULL::bigint[], NULL::timestamptz[], reliability._finite(as_of, 'as_of'::text),
+                              false, false, false, NULL::bigint[]);
 END
 $$;
 COMMENT ON FUNCTION reliability.refresh(timestamptz) IS
@@ -274,7 +281,7 @@ BEGIN
                   OR EXISTS (SELECT FROM reliability.interruptions i WHERE i.machine_id = m.machine_id)
                   OR EXISTS (SELECT FROM reliability.ratings r WHERE r.machine_id = m.machine_id)
                ORDER BY 1),
-        NULL, NULL, reliability._finite(as_of, 'as_of'), true, true, true);
+        NULL::bigint[], NULL::timestamptz[], reliability._finite(as_of, 'as_of'::text), true, true, true, NULL::bigint[]);
 END
 $$;
 COMMENT ON FUNCTION reliability.rebuild(timestamptz) IS

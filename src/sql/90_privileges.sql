@@ -1,6 +1,17 @@
 -- Privileges: internal functions and the cache are not for PUBLIC. Grant what a role
 -- needs (see README "Roles"): e.g. a monitor gets USAGE on the schema and INSERT on
 -- reliability.observations; its cache is maintained by SECURITY DEFINER triggers.
+--
+-- The internal ("_") functions, one by one:
+--   not executable by PUBLIC: _recompute, _apply, _make_score (they trust their inputs);
+--     the trigger functions (a trigger runs its function whatever the ACL); the aggregates'
+--     support functions _uptime_* and _availability_final (an aggregate checks EXECUTE on
+--     them for its owner, not for the caller); _insert_ends;
+--   executable by PUBLIC, because functions that run with the caller's rights call them,
+--     and safe with any input: _finite (returns its argument or raises 22008; report(),
+--     _history_days()), _history_days (validates days and as_of; daily_uptime()),
+--     _compute_score and _tier (validate the settings row they get exactly as the table's
+--     row is validated; compute_score(), tier()).
 REVOKE ALL ON ALL TABLES IN SCHEMA reliability FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean, bigint[]) FROM PUBLIC;
@@ -14,3 +25,13 @@ REVOKE ALL ON FUNCTION reliability._recompute_all() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.refresh(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.rebuild(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._scores_restore() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._make_score(reliability.settings, reliability.availability, bigint, bigint, bigint, timestamptz, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_merge_insert() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_refuse_removal() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_trans(internal, timestamptz, boolean, tstzrange) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_trans(internal, timestamptz, boolean, tstzrange, interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_combine(internal, internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_serialize(internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_deserialize(bytea, internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_final(internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._availability_final(internal) FROM PUBLIC;

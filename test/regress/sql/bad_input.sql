@@ -105,8 +105,8 @@ UPDATE reliability.settings SET score_window = DEFAULT, max_gap = DEFAULT, inter
 SELECT bad_input.try($$UPDATE reliability.settings SET min_history = '0' RETURNING min_history::text$$);
 UPDATE reliability.settings SET min_history = DEFAULT;
 -- A length too long to be a number of microseconds (178,000,000 years) is a bad value even
--- with an empty cache (SPEC §1: settings are validated): it must be rejected, and the
--- settings must stay as they were.
+-- with an empty cache (SPEC §1: settings are validated; any length over 100 years is, SPEC
+-- §4, see hardening.sql): it must be rejected, and the settings must stay as they were.
 BEGIN;
 SELECT c, bad_input.try(format($q$UPDATE reliability.settings SET %I = '178000000 years'$q$, c)) <> 'ok' AS rejected
   FROM unnest(ARRAY['score_window', 'max_gap', 'interruption_horizon', 'stale_after', 'auto_blacklist_for',
@@ -566,8 +566,11 @@ SELECT m, x, bad_input.try(format('SELECT reliability.score(%s, %L)', m, x)) AS 
 SELECT bad_input.try($$SELECT reliability.score(1001, '4714-11-24 00:00:00+00 BC')$$);
 SELECT bad_input.try($$SELECT reliability.report(1001, '4714-11-24 00:00:00+00 BC')$$);
 SELECT bad_input.try($$SELECT reliability.score(1001, '294276-12-31 23:59:59.999999+00')$$);
--- report's history reaches one day past as_of's day: 22008 at the last day of time.
-SELECT bad_input.try($$SELECT reliability.report(1001, '294276-12-31 23:59:59.999999+00')$$);
+-- report at the last instant of time: a correct result too, its 30 days of history ending
+-- on the last day (whose window ends at as_of).
+SELECT bad_input.try($$SELECT format('%s days, %s to %s, tier %s', jsonb_array_length(r->'history'), r->'history'->0->>'day',
+                                     r->'history'->29->>'day', r->'score'->>'tier')
+                         FROM reliability.report(1001, '294276-12-31 23:59:59.999999+00') r$$);
 -- The largest machine_id works.
 SELECT (reliability.score(9223372036854775807, '2024-01-05')).uptime AS max_id_uptime,
        reliability.report(9223372036854775807, '2024-01-05')->>'machine_id' AS max_id_report;
@@ -603,9 +606,11 @@ SELECT bad_input.try($$SELECT count(*) FROM reliability.daily_uptime(42, 0, '202
 SELECT m, x, bad_input.try(format('SELECT count(*) FROM reliability.daily_uptime(%s, 5, %L)', m, x)) AS daily_uptime,
        bad_input.try(format('SELECT reliability.sparkline(%s, 5, %L)', m, x)) AS sparkline
   FROM unnest(ARRAY['1001', '42', 'NULL']) AS m, unnest(ARRAY['infinity', '-infinity']) AS x;
--- The ends of time: days before the first date or after the last: 22008.
+-- The ends of time: days before the first date: 22008; the last day of time is the last
+-- row (its window ends at as_of), a correct result.
 SELECT bad_input.try($$SELECT count(*) FROM reliability.daily_uptime(1001, 3660, '4714-11-30 00:00:00+00 BC')$$);
 SELECT bad_input.try($$SELECT count(*) FROM reliability.daily_uptime(1001, 5, '294276-12-31 23:59:59.999999+00')$$);
+SELECT bad_input.try($$SELECT reliability.sparkline(1001, 5, '294276-12-31 23:59:59.999999+00')$$);
 -- Correct results: the bounds 1 and 3660, an unknown machine (no rows / NULL), the
 -- largest machine_id, days as a literal; bigint or numeric days are misuse (42883).
 SELECT bad_input.try($$SELECT count(*) FROM reliability.daily_uptime(1001, 1, '2024-01-05')$$) AS one_day,
