@@ -100,31 +100,55 @@ ALTER TABLE reliability.settings
 CREATE OR REPLACE FUNCTION reliability._observations_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    recomputed_meanwhile bigint[] := reliability._insert_ends();
+    handed bigint[] := reliability._insert_ends();  -- machines of this statement's other triggers
+    ids bigint[];
+    late_machine bigint[];
+    late_at timestamptz[];
+    full_ids bigint[];
 BEGIN
-    -- One pass over the new rows; _recompute sorts them.
-    PERFORM reliability._apply(NULL::bigint[], f.m, f.t, pg_catalog.now(), false, false, true, recomputed_meanwhile)
-      FROM (SELECT pg_catalog.array_agg(n.machine_id) AS m, pg_catalog.array_agg(n.observed_at) AS t
-              FROM new_rows n) f;
+    ids := ARRAY(SELECT n.machine_id FROM new_rows n UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1);
+    PERFORM reliability._lock_cache(ids, true);
+    -- A new row before its machine's cached computed_at (late) changed the cached window:
+    -- the slide needs its time. Only those, and at most kLateRows a machine (else recompute
+    -- it in full): memory follows the machines, not the rows of the statement.
+    SELECT pg_catalog.array_agg(l.machine_id ORDER BY l.machine_id, l.observed_at),
+           pg_catalog.array_agg(l.observed_at ORDER BY l.machine_id, l.observed_at)
+      INTO late_machine, late_at
+      FROM (SELECT n.machine_id, n.observed_at, pg_catalog.count(*) OVER (PARTITION BY n.machine_id) AS late_rows
+              FROM new_rows n JOIN reliability.scores s ON s.machine_id = n.machine_id AND n.observed_at < s.computed_at) l
+     WHERE l.late_rows <= 16;
+    full_ids := ARRAY(SELECT h.id FROM pg_catalog.unnest(handed) AS h(id)
+                      UNION
+                      SELECT n.machine_id FROM new_rows n JOIN reliability.scores s
+                          ON s.machine_id = n.machine_id AND n.observed_at < s.computed_at
+                       GROUP BY n.machine_id HAVING pg_catalog.count(*) > 16
+                      ORDER BY 1);
+    PERFORM reliability._apply(ids, COALESCE(late_machine, '{}'::bigint[]), COALESCE(late_at, '{}'::timestamptz[]),
+                               pg_catalog.now(), false, false, true, full_ids);
     RETURN NULL;
 END
 $$;
 
 CREATE OR REPLACE FUNCTION reliability._observations_updated() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[] := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
 BEGIN
-    PERFORM reliability._apply(
-        ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1),
-        NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, true, NULL::bigint[]);
+    IF NOT reliability._defer_to_pending_insert(ids) THEN
+        PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, true, NULL::bigint[]);
+    END IF;
     RETURN NULL;
 END
 $$;
 
 CREATE OR REPLACE FUNCTION reliability._observations_deleted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[] := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
 BEGIN
-    PERFORM reliability._apply(ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1),
-                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, false, NULL::bigint[]);
+    IF NOT reliability._defer_to_pending_insert(ids) THEN
+        PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, false, NULL::bigint[]);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -133,16 +157,21 @@ CREATE OR REPLACE FUNCTION reliability._machine_data_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ids bigint[];
+    handed bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        ids := ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1);
+        handed := reliability._insert_ends();
+        ids := ARRAY(SELECT n.machine_id FROM new_rows n UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1);
     ELSIF TG_OP = 'UPDATE' THEN
         ids := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
     ELSE
         ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
     END IF;
+    IF TG_OP <> 'INSERT' AND reliability._defer_to_pending_insert(ids) THEN
+        RETURN NULL;
+    END IF;
     PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), false,
-                               TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE', NULL::bigint[]);
+                               TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE', handed);
     RETURN NULL;
 END
 $$;
@@ -152,6 +181,12 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_TABLE_NAME = 'settings' AND pg_catalog.current_setting('reliability.restoring_settings', true) = 'on' THEN
         RETURN NULL;  -- a restore merging the dumped settings row (see _settings_merge_insert)
+    END IF;
+    IF TG_TABLE_NAME = 'settings' THEN
+        -- Wait for every writer that read the old settings (they hold ROW SHARE until they
+        -- commit) and keep new ones out, before listing the rows: a machine that gets its
+        -- first row meanwhile is listed too (see _lock_cache).
+        LOCK TABLE reliability.settings IN EXCLUSIVE MODE;
     END IF;
     PERFORM reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                                NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, true, false, NULL::bigint[]);
@@ -333,3 +368,106 @@ REVOKE ALL ON FUNCTION reliability._uptime_serialize(internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._uptime_deserialize(bytea, internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._uptime_final(internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._availability_final(internal) FROM PUBLIC;
+
+-- One ordered lock pass per statement, and settings changes serialized with the writers
+-- (issue 9): _lock_cache takes every lock a cache writer needs in one order; the UPDATE
+-- and DELETE triggers hand their machines to a pending INSERT of the same statement, which
+-- now exists for interruptions and ratings too (_insert_begins replaces
+-- _observations_insert_begins, same C function); the insert trigger passes only late rows.
+CREATE FUNCTION reliability._lock_cache(machine_ids bigint[], create_missing boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    LOCK TABLE reliability.settings IN ROW SHARE MODE;
+    LOCK TABLE reliability.observations, reliability.interruptions, reliability.ratings IN ACCESS SHARE MODE;
+    IF create_missing THEN
+        INSERT INTO reliability.scores (machine_id, tier, computed_at)
+        SELECT m.machine_id, 'new', '-infinity' FROM reliability.machines m
+         WHERE m.machine_id = ANY (machine_ids)
+           AND NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
+         ORDER BY m.machine_id
+        ON CONFLICT (machine_id) DO NOTHING;
+    END IF;
+    PERFORM FROM reliability.scores s WHERE s.machine_id = ANY (machine_ids) ORDER BY s.machine_id FOR UPDATE;
+END
+$$;
+COMMENT ON FUNCTION reliability._lock_cache(bigint[], boolean) IS
+    'Internal: takes a cache writer''s locks in the one order (settings, data tables, cached rows by machine).';
+
+CREATE OR REPLACE FUNCTION reliability._apply(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
+                                   as_of timestamptz, in_full boolean, ratings_changed boolean, create_missing boolean,
+                                   full_ids bigint[] DEFAULT NULL)
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    written bigint;
+    threshold double precision;
+BEGIN
+    IF machine_ids IS NULL THEN
+        -- Inserted observations: their machines exist (foreign key).
+        machine_ids := ARRAY(SELECT DISTINCT f.id FROM pg_catalog.unnest(fresh_machine) AS f(id) ORDER BY 1);
+    ELSE
+        -- Only machines that still exist: a cascaded delete of a machine recomputes nothing.
+        machine_ids := ARRAY(SELECT m.machine_id FROM reliability.machines m
+                              WHERE m.machine_id = ANY (machine_ids) ORDER BY m.machine_id);
+    END IF;
+    IF pg_catalog.cardinality(machine_ids) = 0 THEN
+        RETURN 0;
+    END IF;
+    PERFORM reliability._lock_cache(machine_ids, create_missing);
+    UPDATE reliability.scores s SET
+        score = r.score, tier = r.tier, uptime = r.uptime, uptime_component = r.uptime_component,
+        interruption_component = r.interruption_component, rating_component = r.rating_component,
+        online_seconds = r.online_seconds, offline_seconds = r.offline_seconds,
+        covered_seconds = r.covered_seconds, coverage = r.coverage, interruptions = r.interruptions,
+        rating_count = r.rating_count, rating_mean = r.rating_mean, last_observed_at = r.last_observed_at,
+        as_of = r.as_of, computed_at = r.computed_at
+      FROM reliability._recompute(_apply.machine_ids, _apply.fresh_machine, _apply.fresh_at, _apply.as_of,
+                                  _apply.in_full, _apply.ratings_changed, _apply.full_ids) r
+     WHERE s.machine_id = r.machine_id;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    SELECT st.auto_blacklist_below INTO threshold FROM reliability.settings st;
+    IF threshold IS NULL THEN
+        RETURN written;
+    END IF;
+    -- Auto-blacklist (SPEC §5): renew an auto entry, replace an expired one, never touch an
+    -- active manual or temporary one.
+    INSERT INTO reliability.blacklist AS b (machine_id, kind, reason, blocked_by, blacklisted_at, expires_at)
+    SELECT s.machine_id, 'auto',
+           pg_catalog.format('score %s below auto_blacklist_below %s',
+                             pg_catalog.round(s.score::numeric, 2), st.auto_blacklist_below),
+           'reliability', s.computed_at, reliability.add_fixed(s.computed_at, st.auto_blacklist_for)
+      FROM reliability.scores s CROSS JOIN reliability.settings st
+     WHERE s.machine_id = ANY (machine_ids) AND s.score < threshold AND s.tier <> 'new'
+     ORDER BY s.machine_id
+    ON CONFLICT (machine_id) DO UPDATE SET
+        kind = 'auto', reason = excluded.reason, blocked_by = excluded.blocked_by,
+        blacklisted_at = CASE WHEN b.kind = 'auto' AND (b.expires_at IS NULL OR pg_catalog.now() < b.expires_at)
+                              THEN b.blacklisted_at ELSE excluded.blacklisted_at END,
+        -- a renewal never moves an active auto entry's expiry earlier (SPEC §5)
+        expires_at = CASE WHEN b.kind = 'auto' AND b.expires_at IS NOT NULL AND pg_catalog.now() < b.expires_at
+                          THEN GREATEST(b.expires_at, excluded.expires_at) ELSE excluded.expires_at END
+     WHERE b.kind = 'auto' OR (b.expires_at IS NOT NULL AND b.expires_at <= pg_catalog.now());
+    RETURN written;
+END
+$$;
+
+CREATE FUNCTION reliability._insert_begins() RETURNS trigger
+AS 'MODULE_PATHNAME', 'reliability_observations_insert_begins' LANGUAGE C;
+CREATE FUNCTION reliability._defer_to_pending_insert(machine_ids bigint[]) RETURNS boolean
+AS 'MODULE_PATHNAME', 'reliability_defer_to_pending_insert' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION reliability._insert_begins() IS 'Internal trigger: notes that an INSERT into a data table has begun.';
+COMMENT ON FUNCTION reliability._insert_ends() IS
+    'Internal: ends the latest pending INSERT; returns the machines handed to it (to recompute in full).';
+COMMENT ON FUNCTION reliability._defer_to_pending_insert(bigint[]) IS
+    'Internal: hands machines to the pending INSERT of the same statement, if any (true then).';
+DROP TRIGGER observations_insert_begins ON reliability.observations;
+DROP FUNCTION reliability._observations_insert_begins();
+CREATE TRIGGER observations_insert_begins BEFORE INSERT ON reliability.observations
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
+CREATE TRIGGER interruptions_insert_begins BEFORE INSERT ON reliability.interruptions
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
+CREATE TRIGGER ratings_insert_begins BEFORE INSERT ON reliability.ratings
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
+REVOKE ALL ON FUNCTION reliability._insert_begins() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._defer_to_pending_insert(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._lock_cache(bigint[], boolean) FROM PUBLIC;

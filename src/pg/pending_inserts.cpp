@@ -86,7 +86,7 @@ using namespace reliability::pg;
 
 extern "C" {
 
-// BEFORE INSERT FOR EACH STATEMENT on reliability.observations.
+// BEFORE INSERT FOR EACH STATEMENT on reliability.observations, interruptions and ratings.
 PG_FUNCTION_INFO_V1(reliability_observations_insert_begins);
 Datum reliability_observations_insert_begins(PG_FUNCTION_ARGS) {
     if (!CALLED_AS_TRIGGER(fcinfo)) {
@@ -100,6 +100,27 @@ Datum reliability_observations_insert_begins(PG_FUNCTION_ARGS) {
     }
     push_pending(GetCurrentSubTransactionId());
     return PointerGetDatum(nullptr);
+}
+
+// _defer_to_pending_insert(machine_ids bigint[]) RETURNS boolean: called by the UPDATE and
+// DELETE statement triggers of the data tables. When an INSERT of the same statement is
+// still to reach its AFTER trigger (INSERT ... ON CONFLICT DO UPDATE fires the UPDATE
+// trigger first, MERGE the DELETE and UPDATE ones), the machines are handed to that trigger,
+// which recomputes them in full with its own: the statement then locks all its cached rows
+// in one ordered pass, so it cannot deadlock with another statement over them.
+PG_FUNCTION_INFO_V1(reliability_defer_to_pending_insert);
+Datum reliability_defer_to_pending_insert(PG_FUNCTION_ARGS) {
+    if (!insert_pending() || PG_ARGISNULL(0)) PG_RETURN_BOOL(false);
+    Datum* ids;
+    bool* nulls;
+    int n;
+    deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, &nulls, &n);
+    int64* values = static_cast<int64*>(palloc(sizeof(int64) * Max(1, n)));
+    int kept = 0;
+    for (int i = 0; i < n; ++i)
+        if (!nulls[i]) values[kept++] = DatumGetInt64(ids[i]);
+    note_recomputed(values, kept);
+    PG_RETURN_BOOL(true);
 }
 
 // _insert_ends() RETURNS bigint[]: called first by the AFTER INSERT statement trigger;

@@ -39,6 +39,30 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) IS
     'Internal: the new cached rows for locked machines (sliding the window where the cache allows).';
 
+-- Every cache writer locks in one order: the settings (ROW SHARE: a settings change takes
+-- EXCLUSIVE, so it waits for writers that read the old settings and they wait for it),
+-- then the data tables it reads (ACCESS SHARE: a TRUNCATE waits for it instead of holding a
+-- table it needs), then its machines' cached rows in machine order, creating missing ones.
+-- So no two single statements deadlock over these locks, whatever their order of rows.
+CREATE FUNCTION reliability._lock_cache(machine_ids bigint[], create_missing boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    LOCK TABLE reliability.settings IN ROW SHARE MODE;
+    LOCK TABLE reliability.observations, reliability.interruptions, reliability.ratings IN ACCESS SHARE MODE;
+    IF create_missing THEN
+        INSERT INTO reliability.scores (machine_id, tier, computed_at)
+        SELECT m.machine_id, 'new', '-infinity' FROM reliability.machines m
+         WHERE m.machine_id = ANY (machine_ids)
+           AND NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
+         ORDER BY m.machine_id
+        ON CONFLICT (machine_id) DO NOTHING;
+    END IF;
+    PERFORM FROM reliability.scores s WHERE s.machine_id = ANY (machine_ids) ORDER BY s.machine_id FOR UPDATE;
+END
+$$;
+COMMENT ON FUNCTION reliability._lock_cache(bigint[], boolean) IS
+    'Internal: takes a cache writer''s locks in the one order (settings, data tables, cached rows by machine).';
+
 -- Lock, recompute and write the cached rows of a batch of machines, then apply the
 -- auto-blacklist. Runs with the rights of the trigger functions and refresh() that call it.
 CREATE FUNCTION reliability._apply(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
@@ -60,14 +84,7 @@ BEGIN
     IF pg_catalog.cardinality(machine_ids) = 0 THEN
         RETURN 0;
     END IF;
-    IF create_missing THEN
-        INSERT INTO reliability.scores (machine_id, tier, computed_at)
-        SELECT m.id, 'new', '-infinity' FROM pg_catalog.unnest(machine_ids) AS m(id)
-         WHERE NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.id)
-         ORDER BY m.id
-        ON CONFLICT (machine_id) DO NOTHING;
-    END IF;
-    -- _recompute locks the rows (in machine order) before it reads anything.
+    PERFORM reliability._lock_cache(machine_ids, create_missing);
     UPDATE reliability.scores s SET
         score = r.score, tier = r.tier, uptime = r.uptime, uptime_component = r.uptime_component,
         interruption_component = r.interruption_component, rating_component = r.rating_component,
@@ -98,7 +115,9 @@ BEGIN
         kind = 'auto', reason = excluded.reason, blocked_by = excluded.blocked_by,
         blacklisted_at = CASE WHEN b.kind = 'auto' AND (b.expires_at IS NULL OR pg_catalog.now() < b.expires_at)
                               THEN b.blacklisted_at ELSE excluded.blacklisted_at END,
-        expires_at = excluded.expires_at
+        -- a renewal never moves an active auto entry's expiry earlier (SPEC §5)
+        expires_at = CASE WHEN b.kind = 'auto' AND b.expires_at IS NOT NULL AND pg_catalog.now() < b.expires_at
+                          THEN GREATEST(b.expires_at, excluded.expires_at) ELSE excluded.expires_at END
      WHERE b.kind = 'auto' OR (b.expires_at IS NOT NULL AND b.expires_at <= pg_catalog.now());
     RETURN written;
 END
@@ -110,44 +129,76 @@ COMMENT ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timest
 -- still gets its cache maintained, and cannot write reliability.scores itself. They call
 -- _apply with every argument of exactly its declared type (no untyped NULL, the defaulted
 -- full_ids given), so no overload such as _apply(text, ...) can capture the call (SPEC §7).
--- Counts INSERT statements on observations that have begun and not yet reached their
--- AFTER trigger (see src/pg/pending_inserts.hpp).
-CREATE FUNCTION reliability._observations_insert_begins() RETURNS trigger
+-- One statement, one ordered pass over its cached rows: INSERT ... ON CONFLICT DO UPDATE
+-- and MERGE fire several statement triggers (UPDATE and DELETE before INSERT); locking each
+-- trigger's machines separately let two statements deadlock. So the data tables count the
+-- INSERT statements that have begun and not reached their AFTER trigger, the UPDATE and
+-- DELETE triggers hand their machines to such a pending insert, and its AFTER trigger
+-- recomputes them all, in full, in one pass (see src/pg/pending_inserts.hpp).
+CREATE FUNCTION reliability._insert_begins() RETURNS trigger
 AS 'MODULE_PATHNAME', 'reliability_observations_insert_begins' LANGUAGE C;
 CREATE FUNCTION reliability._insert_ends() RETURNS bigint[]
 AS 'MODULE_PATHNAME', 'reliability_insert_ends' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION reliability._observations_insert_begins() IS 'Internal trigger: notes that an INSERT into observations has begun.';
+CREATE FUNCTION reliability._defer_to_pending_insert(machine_ids bigint[]) RETURNS boolean
+AS 'MODULE_PATHNAME', 'reliability_defer_to_pending_insert' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION reliability._insert_begins() IS 'Internal trigger: notes that an INSERT into a data table has begun.';
 COMMENT ON FUNCTION reliability._insert_ends() IS
-    'Internal: ends the oldest pending INSERT; returns machines recomputed meanwhile (to recompute in full).';
+    'Internal: ends the latest pending INSERT; returns the machines handed to it (to recompute in full).';
+COMMENT ON FUNCTION reliability._defer_to_pending_insert(bigint[]) IS
+    'Internal: hands machines to the pending INSERT of the same statement, if any (true then).';
 
 CREATE FUNCTION reliability._observations_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    recomputed_meanwhile bigint[] := reliability._insert_ends();
+    handed bigint[] := reliability._insert_ends();  -- machines of this statement's other triggers
+    ids bigint[];
+    late_machine bigint[];
+    late_at timestamptz[];
+    full_ids bigint[];
 BEGIN
-    -- One pass over the new rows; _recompute sorts them.
-    PERFORM reliability._apply(NULL::bigint[], f.m, f.t, pg_catalog.now(), false, false, true, recomputed_meanwhile)
-      FROM (SELECT pg_catalog.array_agg(n.machine_id) AS m, pg_catalog.array_agg(n.observed_at) AS t
-              FROM new_rows n) f;
+    ids := ARRAY(SELECT n.machine_id FROM new_rows n UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1);
+    PERFORM reliability._lock_cache(ids, true);
+    -- A new row before its machine's cached computed_at (late) changed the cached window:
+    -- the slide needs its time. Only those, and at most kLateRows a machine (else recompute
+    -- it in full): memory follows the machines, not the rows of the statement.
+    SELECT pg_catalog.array_agg(l.machine_id ORDER BY l.machine_id, l.observed_at),
+           pg_catalog.array_agg(l.observed_at ORDER BY l.machine_id, l.observed_at)
+      INTO late_machine, late_at
+      FROM (SELECT n.machine_id, n.observed_at, pg_catalog.count(*) OVER (PARTITION BY n.machine_id) AS late_rows
+              FROM new_rows n JOIN reliability.scores s ON s.machine_id = n.machine_id AND n.observed_at < s.computed_at) l
+     WHERE l.late_rows <= 16;
+    full_ids := ARRAY(SELECT h.id FROM pg_catalog.unnest(handed) AS h(id)
+                      UNION
+                      SELECT n.machine_id FROM new_rows n JOIN reliability.scores s
+                          ON s.machine_id = n.machine_id AND n.observed_at < s.computed_at
+                       GROUP BY n.machine_id HAVING pg_catalog.count(*) > 16
+                      ORDER BY 1);
+    PERFORM reliability._apply(ids, COALESCE(late_machine, '{}'::bigint[]), COALESCE(late_at, '{}'::timestamptz[]),
+                               pg_catalog.now(), false, false, true, full_ids);
     RETURN NULL;
 END
 $$;
 
 CREATE FUNCTION reliability._observations_updated() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[] := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
 BEGIN
-    PERFORM reliability._apply(
-        ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1),
-        NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, true, NULL::bigint[]);
+    IF NOT reliability._defer_to_pending_insert(ids) THEN
+        PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, true, NULL::bigint[]);
+    END IF;
     RETURN NULL;
 END
 $$;
 
 CREATE FUNCTION reliability._observations_deleted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[] := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
 BEGIN
-    PERFORM reliability._apply(ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1),
-                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, false, NULL::bigint[]);
+    IF NOT reliability._defer_to_pending_insert(ids) THEN
+        PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, false, NULL::bigint[]);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -158,16 +209,21 @@ CREATE FUNCTION reliability._machine_data_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ids bigint[];
+    handed bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        ids := ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1);
+        handed := reliability._insert_ends();
+        ids := ARRAY(SELECT n.machine_id FROM new_rows n UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1);
     ELSIF TG_OP = 'UPDATE' THEN
         ids := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
     ELSE
         ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
     END IF;
+    IF TG_OP <> 'INSERT' AND reliability._defer_to_pending_insert(ids) THEN
+        RETURN NULL;
+    END IF;
     PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), false,
-                               TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE', NULL::bigint[]);
+                               TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE', handed);
     RETURN NULL;
 END
 $$;
@@ -178,6 +234,12 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_TABLE_NAME = 'settings' AND pg_catalog.current_setting('reliability.restoring_settings', true) = 'on' THEN
         RETURN NULL;  -- a restore merging the dumped settings row (see _settings_merge_insert)
+    END IF;
+    IF TG_TABLE_NAME = 'settings' THEN
+        -- Wait for every writer that read the old settings (they hold ROW SHARE until they
+        -- commit) and keep new ones out, before listing the rows: a machine that gets its
+        -- first row meanwhile is listed too (see _lock_cache).
+        LOCK TABLE reliability.settings IN EXCLUSIVE MODE;
     END IF;
     PERFORM reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                                NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, true, false, NULL::bigint[]);
@@ -192,7 +254,11 @@ COMMENT ON FUNCTION reliability._machine_data_changed() IS 'Internal trigger: re
 COMMENT ON FUNCTION reliability._recompute_all() IS 'Internal trigger: recomputes every cached score (truncate, settings change).';
 
 CREATE TRIGGER observations_insert_begins BEFORE INSERT ON reliability.observations
-    FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_insert_begins();
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
+CREATE TRIGGER interruptions_insert_begins BEFORE INSERT ON reliability.interruptions
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
+CREATE TRIGGER ratings_insert_begins BEFORE INSERT ON reliability.ratings
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
 CREATE TRIGGER observations_inserted AFTER INSERT ON reliability.observations
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_inserted();
 CREATE TRIGGER observations_updated AFTER UPDATE ON reliability.observations

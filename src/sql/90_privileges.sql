@@ -6,7 +6,8 @@
 --   not executable by PUBLIC: _recompute, _apply, _make_score (they trust their inputs);
 --     the trigger functions (a trigger runs its function whatever the ACL); the aggregates'
 --     support functions _uptime_* and _availability_final (an aggregate checks EXECUTE on
---     them for its owner, not for the caller); _insert_ends;
+--     them for its owner, not for the caller); _insert_begins, _insert_ends,
+--     _defer_to_pending_insert and _lock_cache;
 --   executable by PUBLIC, because functions that run with the caller's rights call them,
 --     and safe with any input: _finite (returns its argument or raises 22008; report(),
 --     _history_days()), _history_days (validates days and as_of; daily_uptime()),
@@ -16,7 +17,9 @@ REVOKE ALL ON ALL TABLES IN SCHEMA reliability FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._insert_ends() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._observations_insert_begins() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._insert_begins() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._defer_to_pending_insert(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._lock_cache(bigint[], boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._observations_inserted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._observations_updated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._observations_deleted() FROM PUBLIC;

@@ -440,7 +440,9 @@ SELECT * FROM cache_t.blacklist();
 UPDATE reliability.settings SET auto_blacklist_for = '1 mon';
 SELECT * FROM cache_t.check('auto_blacklist_for 1 mon');
 SELECT * FROM cache_t.blacklist();
--- Threshold 100: high (95) too; new stays out.
+-- Threshold 100: high (95) too; new stays out. Back to 24 hours: the renewed entries keep
+-- their later 30-day expiry (a renewal never moves an active auto entry earlier, SPEC §5);
+-- high's new entry gets 24 hours.
 UPDATE reliability.settings SET auto_blacklist_below = 100, auto_blacklist_for = '24 hours';
 SELECT * FROM cache_t.check('auto_blacklist_below 100');
 SELECT * FROM cache_t.blacklist();
