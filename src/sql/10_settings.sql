@@ -96,11 +96,6 @@ CREATE FUNCTION reliability._settings_merge_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF EXISTS (SELECT FROM reliability.settings) THEN
-        -- A pg_dump restore COPYs the row after the scores it dumped, which were computed
-        -- with these very settings: merging them must not recompute (or re-blacklist).
-        IF pg_catalog.current_query() OPERATOR(pg_catalog.~*) '^\s*copy\s' THEN
-            PERFORM pg_catalog.set_config('reliability.restoring_settings', 'on', true);
-        END IF;
         UPDATE reliability.settings s SET
             score_window = NEW.score_window, max_gap = NEW.max_gap,
             weight_uptime = NEW.weight_uptime, weight_interruption = NEW.weight_interruption,
@@ -109,7 +104,6 @@ BEGIN
             min_history = NEW.min_history, tier_excellent = NEW.tier_excellent, tier_good = NEW.tier_good,
             tier_fair = NEW.tier_fair, stale_after = NEW.stale_after,
             auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for;
-        PERFORM pg_catalog.set_config('reliability.restoring_settings', 'off', true);
         RETURN NULL;
     END IF;
     RETURN NEW;
@@ -120,11 +114,11 @@ COMMENT ON FUNCTION reliability._settings_merge_insert() IS 'Internal: turns an 
 CREATE FUNCTION reliability._settings_refuse_removal() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RAISE EXCEPTION 'reliability.settings must keep its one row; UPDATE it instead'
+    RAISE EXCEPTION 'reliability.% must keep its one row; UPDATE reliability.settings instead', TG_TABLE_NAME
         USING ERRCODE = 'restrict_violation';
 END
 $$;
-COMMENT ON FUNCTION reliability._settings_refuse_removal() IS 'Internal: refuses DELETE and TRUNCATE on reliability.settings.';
+COMMENT ON FUNCTION reliability._settings_refuse_removal() IS 'Internal: refuses DELETE and TRUNCATE on reliability.settings and its copy.';
 
 CREATE TRIGGER settings_merge_insert BEFORE INSERT ON reliability.settings
     FOR EACH ROW EXECUTE FUNCTION reliability._settings_merge_insert();
@@ -134,3 +128,79 @@ CREATE TRIGGER settings_refuse_truncate BEFORE TRUNCATE ON reliability.settings
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._settings_refuse_removal();
 
 SELECT pg_catalog.pg_extension_config_dump('reliability.settings', '');
+
+-- A copy of the settings row for pg_dump, which restores table data in name order: this
+-- name sorts before every other table of the schema, so a restore applies the dumped
+-- settings before any data arrives. Every score the restore's triggers compute then uses
+-- them, the dumped cache rows (restored later) are kept as what they are, rows computed
+-- with these settings, and the settings row itself, restored last, changes nothing. No
+-- statement text or session setting decides anything: an INSERT into the copy is a change
+-- of the settings like any other, and every change of the settings recomputes the cache.
+CREATE TABLE reliability._settings_copy (LIKE reliability.settings INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+                                         PRIMARY KEY (singleton));
+COMMENT ON TABLE reliability._settings_copy IS
+    'Internal: the settings row again, restored first by pg_dump (its name sorts first), so a restore computes with the dumped settings. Write reliability.settings instead.';
+INSERT INTO reliability._settings_copy DEFAULT VALUES;
+
+-- An INSERT into the copy (a restore) applies its values to reliability.settings, whose
+-- trigger keeps the copy in step (below).
+CREATE FUNCTION reliability._settings_copy_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO reliability.settings (score_window, max_gap, weight_uptime, weight_interruption, weight_rating,
+                                      interruption_horizon, rating_prior_mean, rating_prior_weight, min_history,
+                                      tier_excellent, tier_good, tier_fair, stale_after, auto_blacklist_below,
+                                      auto_blacklist_for)
+    VALUES (NEW.score_window, NEW.max_gap, NEW.weight_uptime, NEW.weight_interruption, NEW.weight_rating,
+            NEW.interruption_horizon, NEW.rating_prior_mean, NEW.rating_prior_weight, NEW.min_history,
+            NEW.tier_excellent, NEW.tier_good, NEW.tier_fair, NEW.stale_after, NEW.auto_blacklist_below,
+            NEW.auto_blacklist_for);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION reliability._settings_copy_insert() IS 'Internal: an INSERT into reliability._settings_copy (a restore) changes reliability.settings.';
+
+-- Every change of reliability.settings is copied; SECURITY DEFINER: an operator may change
+-- the settings without any right on the copy.
+CREATE FUNCTION reliability._settings_copy_sync() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE reliability._settings_copy c SET
+        score_window = NEW.score_window, max_gap = NEW.max_gap,
+        weight_uptime = NEW.weight_uptime, weight_interruption = NEW.weight_interruption,
+        weight_rating = NEW.weight_rating, interruption_horizon = NEW.interruption_horizon,
+        rating_prior_mean = NEW.rating_prior_mean, rating_prior_weight = NEW.rating_prior_weight,
+        min_history = NEW.min_history, tier_excellent = NEW.tier_excellent, tier_good = NEW.tier_good,
+        tier_fair = NEW.tier_fair, stale_after = NEW.stale_after,
+        auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION reliability._settings_copy_sync() IS 'Internal: copies every change of reliability.settings into reliability._settings_copy.';
+
+-- The copy changes only with the settings (the trigger above runs at depth 1, its UPDATE's
+-- trigger at depth 2); a direct UPDATE, DELETE or TRUNCATE of it is refused.
+CREATE FUNCTION reliability._settings_copy_refuse_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 2 THEN
+        RAISE EXCEPTION 'reliability._settings_copy follows reliability.settings; UPDATE reliability.settings instead'
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION reliability._settings_copy_refuse_update() IS 'Internal: refuses a direct UPDATE of reliability._settings_copy.';
+
+CREATE TRIGGER settings_copied AFTER UPDATE ON reliability.settings
+    FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._settings_copy_sync();
+CREATE TRIGGER settings_copy_insert BEFORE INSERT ON reliability._settings_copy
+    FOR EACH ROW EXECUTE FUNCTION reliability._settings_copy_insert();
+CREATE TRIGGER settings_copy_refuse_update BEFORE UPDATE ON reliability._settings_copy
+    FOR EACH ROW EXECUTE FUNCTION reliability._settings_copy_refuse_update();
+CREATE TRIGGER settings_copy_refuse_delete BEFORE DELETE ON reliability._settings_copy
+    FOR EACH ROW EXECUTE FUNCTION reliability._settings_refuse_removal();
+CREATE TRIGGER settings_copy_refuse_truncate BEFORE TRUNCATE ON reliability._settings_copy
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._settings_refuse_removal();
+
+SELECT pg_catalog.pg_extension_config_dump('reliability._settings_copy', '');

@@ -232,9 +232,6 @@ $$;
 CREATE FUNCTION reliability._recompute_all() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'settings' AND pg_catalog.current_setting('reliability.restoring_settings', true) = 'on' THEN
-        RETURN NULL;  -- a restore merging the dumped settings row (see _settings_merge_insert)
-    END IF;
     IF TG_TABLE_NAME = 'settings' THEN
         -- Wait for every writer that read the old settings (they hold ROW SHARE until they
         -- commit) and keep new ones out, before listing the rows: a machine that gets its

@@ -18,6 +18,9 @@ REVOKE ALL ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[],
 REVOKE ALL ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._insert_ends() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._insert_begins() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_copy_insert() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_copy_sync() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_copy_refuse_update() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._defer_to_pending_insert(bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._lock_cache(bigint[], boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._observations_inserted() FROM PUBLIC;
