@@ -1,5 +1,7 @@
 #include "time.hpp"
 
+#include <cmath>
+
 namespace reliability {
 
 namespace {
@@ -21,6 +23,16 @@ Micros interval_micros(std::int64_t time_us, std::int32_t days, std::int32_t mon
     // 22008, as PostgreSQL reports an interval that overflows.
     if (total < kMinMicros || total > kMaxMicros) throw Error(ErrorKind::DatetimeOutOfRange, "interval out of range");
     return static_cast<Micros>(total);
+}
+
+Micros micros_from_seconds(double seconds) {
+    const double scaled = seconds * 1e6;
+    if (!(scaled > -9.2e18 && scaled < 9.2e18)) throw Error(ErrorKind::OutOfRange, "seconds out of range");
+    const Micros nearest = std::llround(scaled);
+    for (const Micros candidate : {nearest, nearest - 1, nearest + 1}) {
+        if (to_seconds(candidate) == seconds) return candidate;
+    }
+    return nearest;  // not a value to_seconds() made: the nearest microsecond
 }
 
 }  // namespace reliability

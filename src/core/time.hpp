@@ -17,6 +17,12 @@ constexpr Micros kMinMicros = std::numeric_limits<Micros>::min();
 
 inline double to_seconds(Micros us) { return static_cast<double>(us) / 1e6; }
 
+// The microseconds that to_seconds() turned into `seconds`, exactly: below 2^53 us (285
+// years, beyond every length the settings allow) distinct microseconds give distinct
+// doubles, so of the integers next to seconds * 1e6 exactly one maps back to `seconds`.
+// (Rounding seconds * 1e6 alone misses by one for many values above 136 years.)
+Micros micros_from_seconds(double seconds);
+
 // a + b, clamped to the int64 range (cover ends near the end of time saturate).
 inline Micros saturating_add(Micros a, Micros b) {
     Micros r;

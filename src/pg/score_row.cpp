@@ -1,5 +1,7 @@
 #include "score_row.hpp"
 
+#include "cpp_boundary.hpp"
+
 #include <cmath>
 
 extern "C" {
@@ -37,6 +39,8 @@ void score_values(const ScoreSnapshot& s, std::optional<TimestampTz> last_observ
     values[14] = TimestampTzGetDatum(as_of);
 }
 
-Micros seconds_to_micros(double seconds) { return static_cast<Micros>(std::llround(seconds * 1e6)); }
+Micros seconds_to_micros(double seconds) {
+    return guarded([&] { return reliability::micros_from_seconds(seconds); });
+}
 
 }  // namespace reliability::pg

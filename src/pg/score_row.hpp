@@ -20,7 +20,7 @@ constexpr int kScoreColumns = 15;  // the fields of the reliability.score type
 void score_values(const ScoreSnapshot& s, std::optional<TimestampTz> last_observed_at, TimestampTz as_of,
                   Datum* values, bool* nulls);
 
-// Microseconds back from double seconds that were produced as us / 1e6 (exact below 2^53 us).
+// Microseconds back from double seconds that were produced as us / 1e6 (exact below 2^53 us, 285 years).
 Micros seconds_to_micros(double seconds);
 
 }  // namespace reliability::pg
