@@ -1,7 +1,10 @@
-// Which machines' cached scores were recomputed while an INSERT into observations was
-// still waiting for its statement trigger. Such a recomputation already counted the
-// inserted rows, so that trigger must recompute those machines in full instead of sliding
-// their windows (INSERT ... ON CONFLICT DO UPDATE and MERGE fire the UPDATE trigger first).
+// INSERT statements on the data tables that have begun (their BEFORE statement trigger ran)
+// and not yet reached their AFTER statement trigger, per subtransaction. While one is
+// pending, other cache work of the same statement is handed to it: INSERT ... ON CONFLICT DO
+// UPDATE and MERGE fire their UPDATE and DELETE statement triggers first, and a statement
+// must lock its cached rows in one ordered pass (src/sql/50_scores.sql). Machines recomputed
+// meanwhile by anything else are noted too: the insert, whose rows they already counted,
+// then recomputes them in full instead of sliding their windows.
 #pragma once
 
 extern "C" {
@@ -11,7 +14,7 @@ extern "C" {
 namespace reliability::pg {
 
 bool insert_pending();
-// Remembers machines recomputed while an insert is pending (no-op otherwise).
+// Notes machines for the pending insert to recompute in full (no-op when none is pending).
 void note_recomputed(const int64* machine_ids, int n);
 
 }  // namespace reliability::pg
