@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <vector>
 
 #include "observation.hpp"
 
@@ -25,30 +26,34 @@ struct WindowTotals {
 // observation in [from - max_gap, to) and be sorted without duplicates.
 WindowTotals covered_between(const Observation* rows, std::size_t n, Micros from, Micros to, Micros max_gap_us);
 
-struct SlideInput {
-    WindowTotals cached;  // over [a1, b1), computed before the `fresh` rows existed
-    Micros a1 = 0, b1 = 0, a2 = 0, b2 = 0;
-    Micros max_gap_us = 0;
-    Micros tail_start = 0;                     // c = min(b1, earliest fresh row)
-    const Observation* head = nullptr;         // every row in [a1 - max_gap, a2), sorted
-    std::size_t head_n = 0;
-    const Observation* tail = nullptr;         // every row (old and fresh) in [c - max_gap, b2), sorted
-    std::size_t tail_n = 0;
-    const Micros* fresh = nullptr;             // times of the rows added since `cached`, sorted
-    std::size_t fresh_n = 0;
+// A read-only view of contiguous values (std::span is C++20).
+template <typename T>
+struct Span {
+    const T* data = nullptr;
+    std::size_t size = 0;
+    Span() = default;
+    Span(const T* d, std::size_t n) : data(d), size(n) {}
+    Span(const std::vector<T>& v) : data(v.data()), size(v.size()) {}  // NOLINT: implicit on purpose
 };
 
-// Where the two ends of the window must be read for a slide, or nullopt when the slide
-// does not apply (the window jumped past its old end, or a fresh row lies before a2).
-struct SlideRanges {
-    Micros head_from, head_to;  // [a1 - max_gap, a2)
+// How a cached window [a1, b1) moves to [a2, b2): where its two ends must be read.
+struct SlidePlan {
+    Micros a1, b1, a2, b2, max_gap_us;
+    Micros head_from, head_to;  // [a1 - max_gap, a2): every row there is needed
     Micros tail_from, tail_to;  // [c - max_gap, b2)
-    Micros tail_start;          // c
+    Micros tail_start;          // c = min(b1, earliest fresh row)
 };
-std::optional<SlideRanges> plan_slide(Micros a1, Micros b1, Micros a2, Micros b2, std::optional<Micros> earliest_fresh,
-                                      Micros max_gap_us);
 
-// The totals over [a2, b2); nullopt if they would be inconsistent (then recompute in full).
-std::optional<WindowTotals> slide(const SlideInput& in);
+// The plan, or nullopt when the slide does not apply (the window moved backwards, jumped
+// past its old end, or a fresh row lies before a2): then recompute in full.
+std::optional<SlidePlan> plan_slide(Micros a1, Micros b1, Micros a2, Micros b2, std::optional<Micros> earliest_fresh,
+                                    Micros max_gap_us);
+
+// The totals over [a2, b2) from the cached ones over [a1, b1) (computed before the fresh
+// rows existed), every row in the plan's head and tail ranges (sorted, old and fresh alike)
+// and the sorted times of the fresh rows that lie before b1 (later ones cannot change the
+// cached window). nullopt if they would be inconsistent (then recompute in full).
+std::optional<WindowTotals> slide(const SlidePlan& plan, const WindowTotals& cached, Span<Observation> head,
+                                  Span<Observation> tail, Span<Micros> fresh);
 
 }  // namespace reliability

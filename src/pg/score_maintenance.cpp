@@ -54,7 +54,7 @@ struct MachineWork {
     int fresh_begin, fresh_end;  // this machine's slice of the fresh times
     TimestampTz a2, b2;
     bool full;
-    SlideRanges ranges;
+    SlidePlan plan;  // when sliding
     int64 interruptions;
     int64 rating_count, rating_sum;
     bool last_null;
@@ -211,9 +211,9 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
             if (!w.full) {
                 std::optional<Micros> earliest;
                 if (w.fresh_end > w.fresh_begin) earliest = fresh_times[w.fresh_begin];
-                auto ranges = plan_slide(checked_sub(w.b1, params.score_window_us), w.b1, w.a2, w.b2, earliest,
-                                         params.max_gap_us);
-                if (ranges) w.ranges = *ranges;
+                auto plan = plan_slide(checked_sub(w.b1, params.score_window_us), w.b1, w.a2, w.b2, earliest,
+                                       params.max_gap_us);
+                if (plan) w.plan = *plan;
                 else w.full = true;
             }
         }
@@ -242,8 +242,8 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
             range_of_head[i] = add_range(i, saturating_sub(w.a2, params.max_gap_us), w.b2);
             range_of_tail[i] = -1;
         } else {
-            range_of_head[i] = add_range(i, w.ranges.head_from, w.ranges.head_to);
-            range_of_tail[i] = add_range(i, w.ranges.tail_from, w.ranges.tail_to);
+            range_of_head[i] = add_range(i, w.plan.head_from, w.plan.head_to);
+            range_of_tail[i] = add_range(i, w.plan.tail_from, w.plan.tail_to);
         }
     }
 
@@ -324,21 +324,9 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
             if (w.full) {
                 totals = covered_between(head.data(), head.size(), w.a2, w.b2, params.max_gap_us);
             } else {
-                SlideInput in;
-                in.cached = WindowTotals{w.cached_online_us, w.cached_offline_us};
-                in.a1 = checked_sub(w.b1, params.score_window_us);
-                in.b1 = w.b1;
-                in.a2 = w.a2;
-                in.b2 = w.b2;
-                in.max_gap_us = params.max_gap_us;
-                in.tail_start = w.ranges.tail_start;
-                in.head = head.data();
-                in.head_n = head.size();
-                in.tail = tail.data();
-                in.tail_n = tail.size();
-                in.fresh = fresh_times + w.fresh_begin;
-                in.fresh_n = static_cast<std::size_t>(w.fresh_end - w.fresh_begin);
-                std::optional<WindowTotals> slid = slide(in);
+                const Span<Micros> fresh(fresh_times + w.fresh_begin, static_cast<std::size_t>(w.fresh_end - w.fresh_begin));
+                std::optional<WindowTotals> slid =
+                    slide(w.plan, WindowTotals{w.cached_online_us, w.cached_offline_us}, head, tail, fresh);
                 if (!slid) return std::optional<ScoreSnapshot>();  // recompute this machine in full
                 totals = *slid;
             }

@@ -96,21 +96,7 @@ void fuzz_one(const std::uint8_t* data, std::size_t size) {
 
     const std::vector<Observation> head = in_range(all_rows, plan->head_from, plan->head_to);
     const std::vector<Observation> tail = in_range(all_rows, plan->tail_from, plan->tail_to);
-    reliability::SlideInput in;
-    in.cached = cached;
-    in.a1 = a1;
-    in.b1 = b1;
-    in.a2 = a2;
-    in.b2 = b2;
-    in.max_gap_us = max_gap;
-    in.tail_start = plan->tail_start;
-    in.head = head.data();
-    in.head_n = head.size();
-    in.tail = tail.data();
-    in.tail_n = tail.size();
-    in.fresh = fresh.data();
-    in.fresh_n = fresh.size();
-    const auto got = reliability::slide(in);
+    const auto got = reliability::slide(*plan, cached, head, tail, fresh);
     if (std::getenv("FUZZ_DEBUG") != nullptr) {
         std::fprintf(stderr, "a1=%lld b1=%lld a2=%lld b2=%lld gap=%lld rows=%zu fresh=%zu want=(%lld,%lld) got=%s(%lld,%lld)\n",
                      (long long)a1, (long long)b1, (long long)a2, (long long)b2, (long long)max_gap, all_rows.size(),

@@ -103,21 +103,7 @@ TEST(Slide, EqualsFullRecomputation) {
 
         const std::vector<Observation> head = rows_in(all, plan->head_from, plan->head_to);
         const std::vector<Observation> tail = rows_in(all, plan->tail_from, plan->tail_to);
-        SlideInput in;
-        in.cached = WindowTotals{cached.online_us, cached.offline_us};
-        in.a1 = a1;
-        in.b1 = b1;
-        in.a2 = a2;
-        in.b2 = b2;
-        in.max_gap_us = g;
-        in.tail_start = plan->tail_start;
-        in.head = head.data();
-        in.head_n = head.size();
-        in.tail = tail.data();
-        in.tail_n = tail.size();
-        in.fresh = fresh.data();
-        in.fresh_n = fresh.size();
-        const std::optional<WindowTotals> got = slide(in);
+        const std::optional<WindowTotals> got = slide(*plan, WindowTotals{cached.online_us, cached.offline_us}, head, tail, fresh);
 
         const Availability full = measure(all, Window::bounded(a2, b2), g);
         ASSERT_TRUE(got.has_value()) << "trial " << trial;
