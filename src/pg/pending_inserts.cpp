@@ -86,7 +86,8 @@ using namespace reliability::pg;
 
 extern "C" {
 
-// BEFORE INSERT FOR EACH STATEMENT on reliability.observations, interruptions and ratings.
+// BEFORE INSERT OR UPDATE OR DELETE FOR EACH STATEMENT on observations, interruptions and
+// ratings (0.1.0: BEFORE INSERT on observations).
 PG_FUNCTION_INFO_V1(reliability_observations_insert_begins);
 Datum reliability_observations_insert_begins(PG_FUNCTION_ARGS) {
     if (!CALLED_AS_TRIGGER(fcinfo)) {
@@ -102,29 +103,40 @@ Datum reliability_observations_insert_begins(PG_FUNCTION_ARGS) {
     return PointerGetDatum(nullptr);
 }
 
-// _defer_to_pending_insert(machine_ids bigint[]) RETURNS boolean: called by the UPDATE and
-// DELETE statement triggers of the data tables. When an INSERT of the same statement is
-// still to reach its AFTER trigger (INSERT ... ON CONFLICT DO UPDATE fires the UPDATE
-// trigger first, MERGE the DELETE and UPDATE ones), the machines are handed to that trigger,
-// which recomputes them in full with its own: the statement then locks all its cached rows
-// in one ordered pass, so it cannot deadlock with another statement over them.
-PG_FUNCTION_INFO_V1(reliability_defer_to_pending_insert);
-Datum reliability_defer_to_pending_insert(PG_FUNCTION_ARGS) {
-    if (!insert_pending() || PG_ARGISNULL(0)) PG_RETURN_BOOL(false);
-    Datum* ids;
-    bool* nulls;
-    int n;
-    deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, &nulls, &n);
-    int64* values = static_cast<int64*>(palloc(sizeof(int64) * Max(1, n)));
-    int kept = 0;
-    for (int i = 0; i < n; ++i)
-        if (!nulls[i]) values[kept++] = DatumGetInt64(ids[i]);
-    note_recomputed(values, kept);
-    PG_RETURN_BOOL(true);
+// _hand_over(machine_ids bigint[]) RETURNS bigint[]: called by every AFTER statement trigger
+// of the data tables. It ends the trigger's own pending statement. While another one of the
+// same statement (or of an outer one) is still to reach its AFTER trigger, it keeps the
+// machines for that one and returns NULL: the caller does nothing. The last one gets every
+// machine handed to it (and those recomputed meanwhile), to recompute in full together with
+// its own in one ordered pass: a statement that fires several triggers (INSERT ... ON
+// CONFLICT DO UPDATE, MERGE, data-modifying CTEs) so never locks its cached rows in two
+// passes, which could deadlock with another statement.
+PG_FUNCTION_INFO_V1(reliability_hand_over);
+Datum reliability_hand_over(PG_FUNCTION_ARGS) {
+    if (g_pending_n > 0) --g_pending_n;
+    if (g_pending_n > 0) {
+        if (!PG_ARGISNULL(0)) {
+            Datum* ids;
+            bool* nulls;
+            int n;
+            deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, &nulls, &n);
+            int64* values = static_cast<int64*>(palloc(sizeof(int64) * Max(1, n)));
+            int kept = 0;
+            for (int i = 0; i < n; ++i)
+                if (!nulls[i]) values[kept++] = DatumGetInt64(ids[i]);
+            note_recomputed(values, kept);
+        }
+        PG_RETURN_NULL();
+    }
+    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(1, g_marked_n)));
+    for (int i = 0; i < g_marked_n; ++i) values[i] = Int64GetDatum(g_marked[i]);
+    ArrayType* result = construct_array(values, g_marked_n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+    g_marked_n = 0;
+    PG_RETURN_ARRAYTYPE_P(result);
 }
 
-// _insert_ends() RETURNS bigint[]: called first by the AFTER INSERT statement trigger;
-// returns the machines recomputed since the insert began (to recompute in full).
+// _insert_ends() RETURNS bigint[]: 0.1.0's form of the above, for its install script (this
+// module still serves it): ends the latest pending statement, returns the machines noted.
 PG_FUNCTION_INFO_V1(reliability_insert_ends);
 Datum reliability_insert_ends(PG_FUNCTION_ARGS) {
     if (g_pending_n > 0) --g_pending_n;

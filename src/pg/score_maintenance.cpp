@@ -117,6 +117,12 @@ const char* const kRatings =
     "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi) "
     "LEFT JOIN reliability.ratings x ON x.machine_id OPERATOR(pg_catalog.=) r.m GROUP BY r.i";
 
+// For a TRUNCATE: also the cached interruptions count.
+const char* const kCacheAll =
+    "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
+    "       rating_component, last_observed_at, interruptions "
+    "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY($1) ORDER BY machine_id FOR UPDATE";
+
 const char* const kCache =
     "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
     "       rating_component, last_observed_at "
@@ -141,13 +147,10 @@ TimestampTz get_tstz(HeapTuple t, int col, bool* isnull) {
 // Every table lock a cache writer needs, taken before its first row lock on
 // reliability.scores, so no two single statements can deadlock over the order of the two:
 // a TRUNCATE (ACCESS EXCLUSIVE, then the cache rows) against a trigger that held a cache row
-// and then wanted to read the truncated table did. The settings are locked in ROW SHARE
-// mode, which a settings change's EXCLUSIVE lock waits for: a writer never commits a row
-// computed with settings that a concurrent change has replaced.
+// and then wanted to read the truncated table did. (_lock_cache, which every SQL caller
+// runs first, takes them already; this keeps the rule where the rows are locked.)
 void lock_tables_before_rows() {
     static const char* const kReadTables[] = {"observations", "interruptions", "ratings"};
-    (void)RangeVarGetRelid(makeRangeVar(const_cast<char*>("reliability"), const_cast<char*>("settings"), -1),
-                           RowShareLock, false);
     for (const char* table : kReadTables) {
         (void)RangeVarGetRelid(makeRangeVar(const_cast<char*>("reliability"), const_cast<char*>(table), -1),
                                AccessShareLock, false);
@@ -427,6 +430,72 @@ void recompute_batch(ReturnSetInfo* rsinfo, const Datum* ids, int n_ids, const D
 }  // namespace
 
 extern "C" {
+
+// _recompute_truncated(machine_ids bigint[], truncated text) RETURNS SETOF reliability.scores:
+// the cached rows after a TRUNCATE of observations, interruptions or ratings, each as of its
+// own computed_at and from the cached row alone: the truncated table's part is now empty and
+// every other part of the score is already in the row (the window's online and offline time,
+// its interruptions, the rating component). No data table is read, so two TRUNCATEs, each
+// holding its table in ACCESS EXCLUSIVE mode, never wait for each other's table.
+PG_FUNCTION_INFO_V1(reliability_recompute_truncated);
+Datum reliability_recompute_truncated(PG_FUNCTION_ARGS) {
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+    char* truncated = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    const bool no_observations = std::strcmp(truncated, "observations") == 0;
+    const bool no_interruptions = std::strcmp(truncated, "interruptions") == 0;
+    const bool no_ratings = std::strcmp(truncated, "ratings") == 0;
+    if (!no_observations && !no_interruptions && !no_ratings) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown table \"%s\"", truncated)));
+    }
+    InitMaterializedSRF(fcinfo, 0);
+    TupleDesc desc = rsinfo->setDesc;
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
+    Oid types[1] = {INT8ARRAYOID};
+    Datum args[1] = {PG_GETARG_DATUM(0)};
+    spi_check(SPI_execute_with_args(kCacheAll, 1, types, args, nullptr, false, 0), SPI_OK_SELECT, "reading scores");
+    SPITupleTable* cache = SPI_tuptable;
+    const uint64 n = SPI_processed;
+    const ScoreParameters params = load_settings();  // after the locks: see the latest settings
+    SPI_tuptable = cache;
+    for (uint64 k = 0; k < n; ++k) {
+        CHECK_FOR_INTERRUPTS();
+        HeapTuple t = cache->vals[k];
+        bool isnull, last_null;
+        const int64 machine_id = get_int8(t, 1, &isnull);
+        const TimestampTz computed_at = get_tstz(t, 2, &isnull);
+        if (isnull || TIMESTAMP_NOT_FINITE(computed_at)) continue;  // a placeholder: its writer computes it
+        const Micros online_us = no_observations ? 0 : seconds_to_micros(get_float8(t, 3, &isnull));
+        const Micros offline_us = no_observations ? 0 : seconds_to_micros(get_float8(t, 4, &isnull));
+        RatingPart rating;
+        bool mean_null;
+        rating.count = get_int8(t, 5, &isnull);
+        const double mean = get_float8(t, 6, &mean_null);
+        const double component = get_float8(t, 7, &isnull);
+        if (!mean_null) {
+            rating.mean = mean;
+            rating.component = component;
+        }
+        TimestampTz last = get_tstz(t, 8, &last_null);
+        const int64 interruptions = no_interruptions ? 0 : get_int8(t, 9, &isnull);
+        ScoreSnapshot snap = guarded([&] {
+            const RatingPart r = no_ratings ? rating_part(0, 0, params) : rating;
+            return snapshot(online_us, offline_us, params.score_window_us, interruptions, r, params);
+        });
+        std::optional<TimestampTz> last_observed;
+        if (!no_observations && !last_null) last_observed = last;
+        Datum values[kScoreColumns + 2];
+        bool nulls[kScoreColumns + 2];
+        values[0] = Int64GetDatum(machine_id);
+        nulls[0] = false;
+        score_values(snap, last_observed, computed_at, values + 1, nulls + 1);
+        values[kScoreColumns + 1] = TimestampTzGetDatum(computed_at);
+        nulls[kScoreColumns + 1] = false;
+        tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+    }
+    SPI_finish();
+    return (Datum)0;
+}
 
 // _recompute(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
 //            as_of timestamptz, full boolean, ratings_changed boolean) RETURNS SETOF reliability.scores

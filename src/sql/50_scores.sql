@@ -39,15 +39,20 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) IS
     'Internal: the new cached rows for locked machines (sliding the window where the cache allows).';
 
--- Every cache writer locks in one order: the settings (ROW SHARE: a settings change takes
--- EXCLUSIVE, so it waits for writers that read the old settings and they wait for it),
--- then the data tables it reads (ACCESS SHARE: a TRUNCATE waits for it instead of holding a
--- table it needs), then its machines' cached rows in machine order, creating missing ones.
--- So no two single statements deadlock over these locks, whatever their order of rows.
+-- Every cache writer locks in one order: the data tables it reads (ACCESS SHARE: a TRUNCATE
+-- waits for it instead of holding a table it needs), then its machines' cached rows in
+-- machine order, creating missing ones. A writer that may create rows first takes the
+-- settings copy in ROW SHARE mode: a settings change takes it in EXCLUSIVE mode before it
+-- lists the rows to recompute, so a machine's first row is either listed or computed with
+-- the new settings. (Existing rows need no such lock: a writer reads the settings after
+-- locking its rows, and a settings change locks every row it recomputes.) So no two single
+-- statements deadlock over these locks, whatever the order of their rows.
 CREATE FUNCTION reliability._lock_cache(machine_ids bigint[], create_missing boolean) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    LOCK TABLE reliability.settings IN ROW SHARE MODE;
+    IF create_missing THEN
+        LOCK TABLE reliability._settings_copy IN ROW SHARE MODE;
+    END IF;
     LOCK TABLE reliability.observations, reliability.interruptions, reliability.ratings IN ACCESS SHARE MODE;
     IF create_missing THEN
         INSERT INTO reliability.scores (machine_id, tier, computed_at)
@@ -61,7 +66,39 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION reliability._lock_cache(bigint[], boolean) IS
-    'Internal: takes a cache writer''s locks in the one order (settings, data tables, cached rows by machine).';
+    'Internal: takes a cache writer''s locks in the one order (settings copy if creating rows, data tables, cached rows by machine).';
+
+-- Auto-blacklist (SPEC §5) after the machines' cached rows were written: renew an auto entry
+-- (never earlier), replace an expired one, never touch an active manual or temporary one.
+CREATE FUNCTION reliability._auto_blacklist(machine_ids bigint[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    threshold double precision;
+BEGIN
+    SELECT st.auto_blacklist_below INTO threshold FROM reliability.settings st;
+    IF threshold IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO reliability.blacklist AS b (machine_id, kind, reason, blocked_by, blacklisted_at, expires_at)
+    SELECT s.machine_id, 'auto',
+           pg_catalog.format('score %s below auto_blacklist_below %s',
+                             pg_catalog.round(s.score::numeric, 2), st.auto_blacklist_below),
+           'reliability', s.computed_at, reliability.add_fixed(s.computed_at, st.auto_blacklist_for)
+      FROM reliability.scores s CROSS JOIN reliability.settings st
+     WHERE s.machine_id = ANY (machine_ids) AND s.score < threshold AND s.tier <> 'new'
+     ORDER BY s.machine_id
+    ON CONFLICT (machine_id) DO UPDATE SET
+        kind = 'auto', reason = excluded.reason, blocked_by = excluded.blocked_by,
+        blacklisted_at = CASE WHEN b.kind = 'auto' AND (b.expires_at IS NULL OR pg_catalog.now() < b.expires_at)
+                              THEN b.blacklisted_at ELSE excluded.blacklisted_at END,
+        -- a renewal never moves an active auto entry's expiry earlier (SPEC §5)
+        expires_at = CASE WHEN b.kind = 'auto' AND b.expires_at IS NOT NULL AND pg_catalog.now() < b.expires_at
+                          THEN GREATEST(b.expires_at, excluded.expires_at) ELSE excluded.expires_at END
+     WHERE b.kind = 'auto' OR (b.expires_at IS NOT NULL AND b.expires_at <= pg_catalog.now());
+END
+$$;
+COMMENT ON FUNCTION reliability._auto_blacklist(bigint[]) IS
+    'Internal: applies the auto-blacklist rule to the freshly cached rows of the given machines.';
 
 -- Lock, recompute and write the cached rows of a batch of machines, then apply the
 -- auto-blacklist. Runs with the rights of the trigger functions and refresh() that call it.
@@ -71,7 +108,6 @@ CREATE FUNCTION reliability._apply(machine_ids bigint[], fresh_machine bigint[],
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     written bigint;
-    threshold double precision;
 BEGIN
     IF machine_ids IS NULL THEN
         -- Inserted observations: their machines exist (foreign key).
@@ -97,28 +133,7 @@ BEGIN
      WHERE s.machine_id = r.machine_id;
     GET DIAGNOSTICS written = ROW_COUNT;
 
-    SELECT st.auto_blacklist_below INTO threshold FROM reliability.settings st;
-    IF threshold IS NULL THEN
-        RETURN written;
-    END IF;
-    -- Auto-blacklist (SPEC §5): renew an auto entry, replace an expired one, never touch an
-    -- active manual or temporary one.
-    INSERT INTO reliability.blacklist AS b (machine_id, kind, reason, blocked_by, blacklisted_at, expires_at)
-    SELECT s.machine_id, 'auto',
-           pg_catalog.format('score %s below auto_blacklist_below %s',
-                             pg_catalog.round(s.score::numeric, 2), st.auto_blacklist_below),
-           'reliability', s.computed_at, reliability.add_fixed(s.computed_at, st.auto_blacklist_for)
-      FROM reliability.scores s CROSS JOIN reliability.settings st
-     WHERE s.machine_id = ANY (machine_ids) AND s.score < threshold AND s.tier <> 'new'
-     ORDER BY s.machine_id
-    ON CONFLICT (machine_id) DO UPDATE SET
-        kind = 'auto', reason = excluded.reason, blocked_by = excluded.blocked_by,
-        blacklisted_at = CASE WHEN b.kind = 'auto' AND (b.expires_at IS NULL OR pg_catalog.now() < b.expires_at)
-                              THEN b.blacklisted_at ELSE excluded.blacklisted_at END,
-        -- a renewal never moves an active auto entry's expiry earlier (SPEC §5)
-        expires_at = CASE WHEN b.kind = 'auto' AND b.expires_at IS NOT NULL AND pg_catalog.now() < b.expires_at
-                          THEN GREATEST(b.expires_at, excluded.expires_at) ELSE excluded.expires_at END
-     WHERE b.kind = 'auto' OR (b.expires_at IS NOT NULL AND b.expires_at <= pg_catalog.now());
+    PERFORM reliability._auto_blacklist(machine_ids);
     RETURN written;
 END
 $$;
@@ -129,38 +144,38 @@ COMMENT ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timest
 -- still gets its cache maintained, and cannot write reliability.scores itself. They call
 -- _apply with every argument of exactly its declared type (no untyped NULL, the defaulted
 -- full_ids given), so no overload such as _apply(text, ...) can capture the call (SPEC §7).
--- One statement, one ordered pass over its cached rows: INSERT ... ON CONFLICT DO UPDATE
--- and MERGE fire several statement triggers (UPDATE and DELETE before INSERT); locking each
--- trigger's machines separately let two statements deadlock. So the data tables count the
--- INSERT statements that have begun and not reached their AFTER trigger, the UPDATE and
--- DELETE triggers hand their machines to such a pending insert, and its AFTER trigger
--- recomputes them all, in full, in one pass (see src/pg/pending_inserts.hpp).
-CREATE FUNCTION reliability._insert_begins() RETURNS trigger
+-- One statement, one ordered pass over its cached rows. A statement may fire several AFTER
+-- statement triggers (INSERT ... ON CONFLICT DO UPDATE: UPDATE then INSERT; MERGE: DELETE,
+-- UPDATE, INSERT; data-modifying CTEs: one per table); locking each trigger's machines
+-- separately let two statements deadlock. So every statement on a data table is counted
+-- from its BEFORE to its AFTER statement trigger, and each AFTER trigger hands its machines
+-- over while another is still to come: the last one recomputes them all (in full, with its
+-- own) in one ordered pass (see src/pg/pending_inserts.hpp).
+CREATE FUNCTION reliability._statement_begins() RETURNS trigger
 AS 'MODULE_PATHNAME', 'reliability_observations_insert_begins' LANGUAGE C;
-CREATE FUNCTION reliability._insert_ends() RETURNS bigint[]
-AS 'MODULE_PATHNAME', 'reliability_insert_ends' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-CREATE FUNCTION reliability._defer_to_pending_insert(machine_ids bigint[]) RETURNS boolean
-AS 'MODULE_PATHNAME', 'reliability_defer_to_pending_insert' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION reliability._insert_begins() IS 'Internal trigger: notes that an INSERT into a data table has begun.';
-COMMENT ON FUNCTION reliability._insert_ends() IS
-    'Internal: ends the latest pending INSERT; returns the machines handed to it (to recompute in full).';
-COMMENT ON FUNCTION reliability._defer_to_pending_insert(bigint[]) IS
-    'Internal: hands machines to the pending INSERT of the same statement, if any (true then).';
+CREATE FUNCTION reliability._hand_over(machine_ids bigint[]) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'reliability_hand_over' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION reliability._statement_begins() IS 'Internal trigger: notes that a statement on a data table has begun.';
+COMMENT ON FUNCTION reliability._hand_over(bigint[]) IS
+    'Internal: ends a statement trigger; NULL when another of the statement comes later (it gets these machines), else the machines handed to this one.';
 
 CREATE FUNCTION reliability._observations_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    handed bigint[] := reliability._insert_ends();  -- machines of this statement's other triggers
+    handed bigint[] := reliability._hand_over(ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1));
     ids bigint[];
     late_machine bigint[];
     late_at timestamptz[];
     full_ids bigint[];
 BEGIN
+    IF handed IS NULL THEN
+        RETURN NULL;  -- a later trigger of this statement recomputes these machines
+    END IF;
     ids := ARRAY(SELECT n.machine_id FROM new_rows n UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1);
     PERFORM reliability._lock_cache(ids, true);
     -- A new row before its machine's cached computed_at (late) changed the cached window:
-    -- the slide needs its time. Only those, and at most kLateRows a machine (else recompute
-    -- it in full): memory follows the machines, not the rows of the statement.
+    -- the slide needs its time. Only those, and at most 16 a machine (else recompute it in
+    -- full): memory follows the machines, not the rows of the statement.
     SELECT pg_catalog.array_agg(l.machine_id ORDER BY l.machine_id, l.observed_at),
            pg_catalog.array_agg(l.observed_at ORDER BY l.machine_id, l.observed_at)
       INTO late_machine, late_at
@@ -179,32 +194,33 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION reliability._observations_updated() RETURNS trigger
+-- Updated or deleted observations: their machines in full.
+CREATE FUNCTION reliability._observations_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    ids bigint[] := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
+    ids bigint[];
+    handed bigint[];
 BEGIN
-    IF NOT reliability._defer_to_pending_insert(ids) THEN
-        PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, true, NULL::bigint[]);
+    IF TG_OP = 'UPDATE' THEN
+        ids := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
+    ELSE
+        ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
     END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION reliability._observations_deleted() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ids bigint[] := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
-BEGIN
-    IF NOT reliability._defer_to_pending_insert(ids) THEN
-        PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false, false, NULL::bigint[]);
+    handed := reliability._hand_over(ids);
+    IF handed IS NULL THEN
+        RETURN NULL;
     END IF;
+    PERFORM reliability._apply(ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
+                                     UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1),
+                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false,
+                               TG_OP = 'UPDATE' OR pg_catalog.cardinality(handed) > 0, NULL::bigint[]);
     RETURN NULL;
 END
 $$;
 
 -- Interruptions and ratings: the window slides with no new observations; ratings are
--- recounted for ratings changes (interruptions are always recounted).
+-- recounted for ratings changes (interruptions are always recounted); machines handed over
+-- by the statement's other triggers in full.
 CREATE FUNCTION reliability._machine_data_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -212,32 +228,56 @@ DECLARE
     handed bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        handed := reliability._insert_ends();
-        ids := ARRAY(SELECT n.machine_id FROM new_rows n UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1);
+        ids := ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1);
     ELSIF TG_OP = 'UPDATE' THEN
         ids := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
     ELSE
         ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
     END IF;
-    IF TG_OP <> 'INSERT' AND reliability._defer_to_pending_insert(ids) THEN
+    handed := reliability._hand_over(ids);
+    IF handed IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM reliability._apply(ids, NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), false,
-                               TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE', handed);
+    PERFORM reliability._apply(ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
+                                     UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1),
+                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), false,
+                               TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE' OR pg_catalog.cardinality(handed) > 0, handed);
     RETURN NULL;
 END
 $$;
 
--- TRUNCATE of a data table or a change of settings: recompute every cached row in full.
+-- TRUNCATE of a data table: every cached row from the row alone, as of its computed_at (see
+-- _recompute_truncated: no data table is read, so TRUNCATEs of two tables never deadlock).
+CREATE FUNCTION reliability._recompute_truncated(machine_ids bigint[], truncated text)
+RETURNS SETOF reliability.scores AS 'MODULE_PATHNAME', 'reliability_recompute_truncated'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION reliability._recompute_truncated(bigint[], text) IS
+    'Internal: the cached rows after a TRUNCATE of the named data table, from the rows alone (locks them in machine order).';
+
+CREATE FUNCTION reliability._truncated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[] := ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1);
+BEGIN
+    UPDATE reliability.scores s SET
+        score = r.score, tier = r.tier, uptime = r.uptime, uptime_component = r.uptime_component,
+        interruption_component = r.interruption_component, rating_component = r.rating_component,
+        online_seconds = r.online_seconds, offline_seconds = r.offline_seconds,
+        covered_seconds = r.covered_seconds, coverage = r.coverage, interruptions = r.interruptions,
+        rating_count = r.rating_count, rating_mean = r.rating_mean, last_observed_at = r.last_observed_at,
+        as_of = r.as_of, computed_at = r.computed_at
+      FROM reliability._recompute_truncated(ids, TG_TABLE_NAME::text) r
+     WHERE s.machine_id = r.machine_id;
+    PERFORM reliability._auto_blacklist(ids);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION reliability._truncated() IS 'Internal trigger: recomputes every cached score after a TRUNCATE of a data table.';
+
+-- A change of settings: recompute every cached row in full.
 CREATE FUNCTION reliability._recompute_all() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'settings' THEN
-        -- Wait for every writer that read the old settings (they hold ROW SHARE until they
-        -- commit) and keep new ones out, before listing the rows: a machine that gets its
-        -- first row meanwhile is listed too (see _lock_cache).
-        LOCK TABLE reliability.settings IN EXCLUSIVE MODE;
-    END IF;
     PERFORM reliability._apply(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                                NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, true, false, NULL::bigint[]);
     RETURN NULL;
@@ -245,25 +285,24 @@ END
 $$;
 
 COMMENT ON FUNCTION reliability._observations_inserted() IS 'Internal trigger: slides the cached scores of the machines a statement observed.';
-COMMENT ON FUNCTION reliability._observations_updated() IS 'Internal trigger: recomputes machines whose observations were updated.';
-COMMENT ON FUNCTION reliability._observations_deleted() IS 'Internal trigger: recomputes machines whose observations were deleted.';
+COMMENT ON FUNCTION reliability._observations_changed() IS 'Internal trigger: recomputes machines whose observations were updated or deleted.';
 COMMENT ON FUNCTION reliability._machine_data_changed() IS 'Internal trigger: recomputes machines whose interruptions or ratings changed.';
-COMMENT ON FUNCTION reliability._recompute_all() IS 'Internal trigger: recomputes every cached score (truncate, settings change).';
+COMMENT ON FUNCTION reliability._recompute_all() IS 'Internal trigger: recomputes every cached score (settings change).';
 
-CREATE TRIGGER observations_insert_begins BEFORE INSERT ON reliability.observations
-    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
-CREATE TRIGGER interruptions_insert_begins BEFORE INSERT ON reliability.interruptions
-    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
-CREATE TRIGGER ratings_insert_begins BEFORE INSERT ON reliability.ratings
-    FOR EACH STATEMENT EXECUTE FUNCTION reliability._insert_begins();
+CREATE TRIGGER observations_statement_begins BEFORE INSERT OR UPDATE OR DELETE ON reliability.observations
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._statement_begins();
+CREATE TRIGGER interruptions_statement_begins BEFORE INSERT OR UPDATE OR DELETE ON reliability.interruptions
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._statement_begins();
+CREATE TRIGGER ratings_statement_begins BEFORE INSERT OR UPDATE OR DELETE ON reliability.ratings
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._statement_begins();
 CREATE TRIGGER observations_inserted AFTER INSERT ON reliability.observations
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_inserted();
 CREATE TRIGGER observations_updated AFTER UPDATE ON reliability.observations
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_updated();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_changed();
 CREATE TRIGGER observations_deleted AFTER DELETE ON reliability.observations
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_deleted();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_changed();
 CREATE TRIGGER observations_truncated AFTER TRUNCATE ON reliability.observations
-    FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._truncated();
 
 CREATE TRIGGER interruptions_inserted AFTER INSERT ON reliability.interruptions
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
@@ -272,7 +311,7 @@ CREATE TRIGGER interruptions_updated AFTER UPDATE ON reliability.interruptions
 CREATE TRIGGER interruptions_deleted AFTER DELETE ON reliability.interruptions
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
 CREATE TRIGGER interruptions_truncated AFTER TRUNCATE ON reliability.interruptions
-    FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._truncated();
 
 CREATE TRIGGER ratings_inserted AFTER INSERT ON reliability.ratings
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
@@ -281,11 +320,27 @@ CREATE TRIGGER ratings_updated AFTER UPDATE ON reliability.ratings
 CREATE TRIGGER ratings_deleted AFTER DELETE ON reliability.ratings
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
 CREATE TRIGGER ratings_truncated AFTER TRUNCATE ON reliability.ratings
-    FOR EACH STATEMENT EXECUTE FUNCTION reliability._recompute_all();
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._truncated();
 
 -- Only a real change: a pg_dump restore re-inserts an unchanged settings row. (record "="
 -- treats two NULL fields as equal, so this is OLD IS DISTINCT FROM NEW for two rows, with a
 -- qualified operator: IS DISTINCT FROM looks "=" up through search_path.)
+-- A settings change first waits for the writers that may create cached rows and keeps new
+-- ones out (they hold the settings copy in ROW SHARE mode, see _lock_cache), before its
+-- statement locks the settings row: concurrent settings changes queue here instead of
+-- deadlocking over the row and this lock. SECURITY DEFINER: an operator may change the
+-- settings without any right on the copy.
+CREATE FUNCTION reliability._settings_change_begins() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    LOCK TABLE reliability._settings_copy IN EXCLUSIVE MODE;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION reliability._settings_change_begins() IS
+    'Internal trigger: a settings change waits for the cache writers that may create rows.';
+CREATE TRIGGER settings_change_begins BEFORE UPDATE ON reliability.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability._settings_change_begins();
 CREATE TRIGGER settings_changed AFTER UPDATE ON reliability.settings
     FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._recompute_all();
 

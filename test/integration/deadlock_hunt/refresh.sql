@@ -1,0 +1,1 @@
+/* hunt:refresh */ SELECT reliability.refresh();

@@ -1,0 +1,1 @@
+/* hunt:truncate_int */ TRUNCATE reliability.interruptions;

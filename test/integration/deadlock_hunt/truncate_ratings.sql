@@ -1,0 +1,1 @@
+/* hunt:truncate_ratings */ TRUNCATE reliability.ratings;
