@@ -51,7 +51,7 @@ inline Micros checked_sub(Micros a, Micros b) {
 
 // The fixed length of a PostgreSQL interval, as extract(epoch FROM interval) defines it:
 // a day is 86,400 s, a month 30 days, a year (12 months) 365.25 days.
-// Throws OutOfRange when the length does not fit in int64 microseconds.
+// Throws DatetimeOutOfRange (22008, as PostgreSQL for an interval) when the length does not fit in int64 microseconds.
 Micros interval_micros(std::int64_t time_us, std::int32_t days, std::int32_t months);
 
 }  // namespace reliability
