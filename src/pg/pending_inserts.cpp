@@ -16,9 +16,9 @@ namespace reliability::pg {
 namespace {
 
 // Per backend, for the current transaction only (reset at its end, see xact_callback).
-// One entry per INSERT statement whose BEFORE trigger ran and whose AFTER trigger has not:
-// the subtransaction it runs in, so that an insert that fails inside a savepoint (its AFTER
-// trigger never runs) is forgotten when that savepoint rolls back.
+// One entry per statement trigger pair on a data table whose BEFORE statement trigger ran and
+// whose AFTER one has not: the subtransaction it runs in, so that a statement that fails
+// inside a savepoint (its AFTER trigger never runs) is forgotten when that savepoint rolls back.
 SubTransactionId* g_pending = nullptr;  // a stack, in TopTransactionContext
 int g_pending_n = 0, g_pending_cap = 0;
 int64* g_marked = nullptr;   // machines recomputed meanwhile (in TopTransactionContext)
@@ -144,7 +144,7 @@ Datum reliability_insert_ends(PG_FUNCTION_ARGS) {
     for (int i = 0; i < g_marked_n; ++i) values[i] = Int64GetDatum(g_marked[i]);
     ArrayType* result = construct_array(values, g_marked_n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
     if (g_pending_n == 0) {
-        g_marked_n = 0;  // no insert waits any more: nothing to remember
+        g_marked_n = 0;  // no statement waits any more: nothing to remember
     }
     PG_RETURN_ARRAYTYPE_P(result);
 }
