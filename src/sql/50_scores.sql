@@ -100,14 +100,38 @@ $$;
 COMMENT ON FUNCTION reliability._auto_blacklist(bigint[]) IS
     'Internal: applies the auto-blacklist rule to the freshly cached rows of the given machines.';
 
+-- Recompute and write the cached rows of machines whose rows the caller has locked
+-- (_lock_cache), then apply the auto-blacklist. Returns how many rows it wrote.
+CREATE FUNCTION reliability._write(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
+                                   as_of timestamptz, in_full boolean, ratings_changed boolean, full_ids bigint[])
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    written bigint;
+BEGIN
+    UPDATE reliability.scores s SET
+        score = r.score, tier = r.tier, uptime = r.uptime, uptime_component = r.uptime_component,
+        interruption_component = r.interruption_component, rating_component = r.rating_component,
+        online_seconds = r.online_seconds, offline_seconds = r.offline_seconds,
+        covered_seconds = r.covered_seconds, coverage = r.coverage, interruptions = r.interruptions,
+        rating_count = r.rating_count, rating_mean = r.rating_mean, last_observed_at = r.last_observed_at,
+        as_of = r.as_of, computed_at = r.computed_at
+      FROM reliability._recompute(_write.machine_ids, _write.fresh_machine, _write.fresh_at, _write.as_of,
+                                  _write.in_full, _write.ratings_changed, _write.full_ids) r
+     WHERE s.machine_id = r.machine_id;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    PERFORM reliability._auto_blacklist(machine_ids);
+    RETURN written;
+END
+$$;
+COMMENT ON FUNCTION reliability._write(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) IS
+    'Internal: recomputes and writes the locked cached rows of the given machines, then auto-blacklists.';
+
 -- Lock, recompute and write the cached rows of a batch of machines, then apply the
 -- auto-blacklist. Runs with the rights of the trigger functions and refresh() that call it.
 CREATE FUNCTION reliability._apply(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[],
                                    as_of timestamptz, in_full boolean, ratings_changed boolean, create_missing boolean,
                                    full_ids bigint[] DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    written bigint;
 BEGIN
     IF machine_ids IS NULL THEN
         -- Inserted observations: their machines exist (foreign key).
@@ -121,20 +145,7 @@ BEGIN
         RETURN 0;
     END IF;
     PERFORM reliability._lock_cache(machine_ids, create_missing);
-    UPDATE reliability.scores s SET
-        score = r.score, tier = r.tier, uptime = r.uptime, uptime_component = r.uptime_component,
-        interruption_component = r.interruption_component, rating_component = r.rating_component,
-        online_seconds = r.online_seconds, offline_seconds = r.offline_seconds,
-        covered_seconds = r.covered_seconds, coverage = r.coverage, interruptions = r.interruptions,
-        rating_count = r.rating_count, rating_mean = r.rating_mean, last_observed_at = r.last_observed_at,
-        as_of = r.as_of, computed_at = r.computed_at
-      FROM reliability._recompute(_apply.machine_ids, _apply.fresh_machine, _apply.fresh_at, _apply.as_of,
-                                  _apply.in_full, _apply.ratings_changed, _apply.full_ids) r
-     WHERE s.machine_id = r.machine_id;
-    GET DIAGNOSTICS written = ROW_COUNT;
-
-    PERFORM reliability._auto_blacklist(machine_ids);
-    RETURN written;
+    RETURN reliability._write(machine_ids, fresh_machine, fresh_at, as_of, in_full, ratings_changed, full_ids);
 END
 $$;
 COMMENT ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean, bigint[]) IS
@@ -162,7 +173,8 @@ COMMENT ON FUNCTION reliability._hand_over(bigint[]) IS
 CREATE FUNCTION reliability._observations_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    handed bigint[] := reliability._hand_over(ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1));
+    mine bigint[] := ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n ORDER BY 1);
+    handed bigint[] := reliability._hand_over(mine);
     ids bigint[];
     late_machine bigint[];
     late_at timestamptz[];
@@ -171,25 +183,25 @@ BEGIN
     IF handed IS NULL THEN
         RETURN NULL;  -- a later trigger of this statement recomputes these machines
     END IF;
-    ids := ARRAY(SELECT n.machine_id FROM new_rows n UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1);
+    ids := CASE WHEN pg_catalog.cardinality(handed) = 0 THEN mine
+                ELSE ARRAY(SELECT m.id FROM pg_catalog.unnest(mine) AS m(id)
+                           UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1) END;
     PERFORM reliability._lock_cache(ids, true);
     -- A new row before its machine's cached computed_at (late) changed the cached window:
     -- the slide needs its time. Only those, and at most 16 a machine (else recompute it in
     -- full): memory follows the machines, not the rows of the statement.
-    SELECT pg_catalog.array_agg(l.machine_id ORDER BY l.machine_id, l.observed_at),
-           pg_catalog.array_agg(l.observed_at ORDER BY l.machine_id, l.observed_at)
-      INTO late_machine, late_at
+    SELECT pg_catalog.array_agg(l.machine_id ORDER BY l.machine_id, l.observed_at) FILTER (WHERE l.late_rows <= 16),
+           pg_catalog.array_agg(l.observed_at ORDER BY l.machine_id, l.observed_at) FILTER (WHERE l.late_rows <= 16),
+           pg_catalog.array_agg(DISTINCT l.machine_id) FILTER (WHERE l.late_rows > 16)
+      INTO late_machine, late_at, full_ids
       FROM (SELECT n.machine_id, n.observed_at, pg_catalog.count(*) OVER (PARTITION BY n.machine_id) AS late_rows
-              FROM new_rows n JOIN reliability.scores s ON s.machine_id = n.machine_id AND n.observed_at < s.computed_at) l
-     WHERE l.late_rows <= 16;
-    full_ids := ARRAY(SELECT h.id FROM pg_catalog.unnest(handed) AS h(id)
-                      UNION
-                      SELECT n.machine_id FROM new_rows n JOIN reliability.scores s
-                          ON s.machine_id = n.machine_id AND n.observed_at < s.computed_at
-                       GROUP BY n.machine_id HAVING pg_catalog.count(*) > 16
-                      ORDER BY 1);
-    PERFORM reliability._apply(ids, COALESCE(late_machine, '{}'::bigint[]), COALESCE(late_at, '{}'::timestamptz[]),
-                               pg_catalog.now(), false, false, true, full_ids);
+              FROM new_rows n JOIN reliability.scores s ON s.machine_id = n.machine_id AND n.observed_at < s.computed_at) l;
+    IF pg_catalog.cardinality(handed) > 0 THEN
+        full_ids := ARRAY(SELECT h.id FROM pg_catalog.unnest(handed) AS h(id)
+                          UNION SELECT f.id FROM pg_catalog.unnest(full_ids) AS f(id) ORDER BY 1);
+    END IF;
+    PERFORM reliability._write(ids, COALESCE(late_machine, '{}'::bigint[]), COALESCE(late_at, '{}'::timestamptz[]),
+                               pg_catalog.now(), false, false, full_ids);
     RETURN NULL;
 END
 $$;

@@ -29,6 +29,7 @@ REVOKE ALL ON FUNCTION reliability._recompute_all() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._truncated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._recompute_truncated(bigint[], text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._auto_blacklist(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._write(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.refresh(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.rebuild(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._scores_restore() FROM PUBLIC;
