@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Every benchmark, one command (not part of scripts/test.sh: benchmarks measure, tests check):
 #
-#   bash test/benchmarks/run.sh            # all three, about 30 minutes on 2 cores
-#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores
+#   bash test/benchmarks/run.sh            # all four, about 65 minutes on 2 cores
+#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache
 #
 #   core    Google Benchmark micro-benchmarks of the pure C++ core (core_bench.cpp)
 #   uptime  the uptime aggregates against the plain-SQL way and the count(*) floor
 #           (bench_uptime.sh; prints its Markdown table)
 #   scores  the score cache and its triggers (bench_scores.sh; writes its section of
 #           docs/BENCHMARKS.md)
+#   cache   the cache engine, issue 9's figures: poll cycle, one-row inserts, WAL per row,
+#           peak backend memory of a restore-like COPY, rebuild() and a settings change over
+#           86 M rows (bench_cache_engine.sh, about 35 minutes; writes its section of
+#           docs/BENCHMARKS.md)
 # Results, with the figures of the last run and how to read them: docs/BENCHMARKS.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-which=${*:-core uptime scores}
+which=${*:-core uptime scores cache}
 for b in $which; do
     echo "=== benchmark: $b"
     case $b in
@@ -25,6 +29,8 @@ for b in $which; do
             bash test/benchmarks/bench_uptime.sh ;;
         scores)
             bash test/benchmarks/bench_scores.sh ;;
-        *) echo "unknown benchmark: $b (core, uptime, scores)" >&2; exit 2 ;;
+        cache)
+            bash test/benchmarks/bench_cache_engine.sh ;;
+        *) echo "unknown benchmark: $b (core, uptime, scores, cache)" >&2; exit 2 ;;
     esac
 done
