@@ -152,11 +152,13 @@ BEGIN
     END IF;
     PERFORM reliability._apply(ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
                                      UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1),
-                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), false,
+                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), TG_TABLE_NAME = 'observations',
                                TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE' OR pg_catalog.cardinality(handed) > 0, handed);
     RETURN NULL;
 END
 $$;
+
+COMMENT ON FUNCTION reliability._machine_data_changed() IS 'Internal trigger: recomputes machines whose data changed (all but inserted observations).';
 
 CREATE OR REPLACE FUNCTION reliability._recompute_all() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -447,8 +449,8 @@ REVOKE ALL ON FUNCTION reliability._write(bigint[], bigint[], timestamptz[], tim
 -- order; every statement on a data table is counted from its BEFORE to its AFTER statement
 -- trigger (_statement_begins replaces 0.1.0's _observations_insert_begins, same C
 -- function), and each AFTER trigger hands its machines to a later one of the same statement
--- (_hand_over replaces _insert_ends); _observations_changed replaces the update and delete
--- triggers' two functions; the insert trigger passes only late rows.
+-- (_hand_over replaces _insert_ends); _machine_data_changed now also serves the update and
+-- delete triggers of observations; the insert trigger passes only late rows.
 CREATE FUNCTION reliability._lock_cache(machine_ids bigint[], create_missing boolean) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -499,30 +501,6 @@ COMMENT ON FUNCTION reliability._statement_begins() IS 'Internal trigger: notes 
 COMMENT ON FUNCTION reliability._hand_over(bigint[]) IS
     'Internal: ends a statement trigger; NULL when another of the statement comes later (it gets these machines), else the machines handed to this one.';
 
-CREATE FUNCTION reliability._observations_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ids bigint[];
-    handed bigint[];
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        ids := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
-    ELSE
-        ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
-    END IF;
-    handed := reliability._hand_over(ids);
-    IF handed IS NULL THEN
-        RETURN NULL;
-    END IF;
-    PERFORM reliability._apply(ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
-                                     UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1),
-                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false,
-                               TG_OP = 'UPDATE' OR pg_catalog.cardinality(handed) > 0, NULL::bigint[]);
-    RETURN NULL;
-END
-$$;
-
-COMMENT ON FUNCTION reliability._observations_changed() IS 'Internal trigger: recomputes machines whose observations were updated or deleted.';
 DROP TRIGGER observations_insert_begins ON reliability.observations;
 DROP TRIGGER observations_updated ON reliability.observations;
 DROP TRIGGER observations_deleted ON reliability.observations;
@@ -537,9 +515,9 @@ CREATE TRIGGER interruptions_statement_begins BEFORE INSERT OR UPDATE OR DELETE 
 CREATE TRIGGER ratings_statement_begins BEFORE INSERT OR UPDATE OR DELETE ON reliability.ratings
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._statement_begins();
 CREATE TRIGGER observations_updated AFTER UPDATE ON reliability.observations
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_changed();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
 CREATE TRIGGER observations_deleted AFTER DELETE ON reliability.observations
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_changed();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
 
 CREATE FUNCTION reliability._settings_change_begins() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -555,7 +533,6 @@ CREATE TRIGGER settings_change_begins BEFORE UPDATE ON reliability.settings
 REVOKE ALL ON FUNCTION reliability._statement_begins() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._hand_over(bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_change_begins() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._observations_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._lock_cache(bigint[], boolean) FROM PUBLIC;
 
 -- Settings changes decided by data alone (issue 9): no statement text (COPY) or session

@@ -63,6 +63,16 @@ void push_pending(SubTransactionId subid) {
     g_pending[g_pending_n++] = subid;
 }
 
+// The machines noted for the pending statement, as a bigint[] (palloc'd in the caller's
+// context); forgets them.
+ArrayType* take_marked() {
+    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(1, g_marked_n)));
+    for (int i = 0; i < g_marked_n; ++i) values[i] = Int64GetDatum(g_marked[i]);
+    ArrayType* result = construct_array(values, g_marked_n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+    g_marked_n = 0;
+    return result;
+}
+
 }  // namespace
 
 bool insert_pending() { return g_pending_n > 0; }
@@ -128,11 +138,7 @@ Datum reliability_hand_over(PG_FUNCTION_ARGS) {
         }
         PG_RETURN_NULL();
     }
-    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(1, g_marked_n)));
-    for (int i = 0; i < g_marked_n; ++i) values[i] = Int64GetDatum(g_marked[i]);
-    ArrayType* result = construct_array(values, g_marked_n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-    g_marked_n = 0;
-    PG_RETURN_ARRAYTYPE_P(result);
+    PG_RETURN_ARRAYTYPE_P(take_marked());
 }
 
 // _insert_ends() RETURNS bigint[]: 0.1.0's form of the above, for its install script (this
@@ -140,12 +146,10 @@ Datum reliability_hand_over(PG_FUNCTION_ARGS) {
 PG_FUNCTION_INFO_V1(reliability_insert_ends);
 Datum reliability_insert_ends(PG_FUNCTION_ARGS) {
     if (g_pending_n > 0) --g_pending_n;
-    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(1, g_marked_n)));
-    for (int i = 0; i < g_marked_n; ++i) values[i] = Int64GetDatum(g_marked[i]);
-    ArrayType* result = construct_array(values, g_marked_n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-    if (g_pending_n == 0) {
-        g_marked_n = 0;  // no statement waits any more: nothing to remember
-    }
+    if (g_pending_n == 0) PG_RETURN_ARRAYTYPE_P(take_marked());  // no statement waits any more
+    const int kept = g_marked_n;  // 0.1.0 kept them for an outer pending insert
+    ArrayType* result = take_marked();
+    g_marked_n = kept;
     PG_RETURN_ARRAYTYPE_P(result);
 }
 

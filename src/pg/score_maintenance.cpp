@@ -117,15 +117,11 @@ const char* const kRatings =
     "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(i, m, lo, hi) "
     "LEFT JOIN reliability.ratings x ON x.machine_id OPERATOR(pg_catalog.=) r.m GROUP BY r.i";
 
-// For a TRUNCATE: also the cached interruptions count.
-const char* const kCacheAll =
-    "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
-    "       rating_component, last_observed_at, interruptions "
-    "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY($1) ORDER BY machine_id FOR UPDATE";
-
+// Locks the cached rows in machine order and reads what a recompute keeps of them (the
+// interruptions count only a TRUNCATE uses).
 const char* const kCache =
     "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
-    "       rating_component, last_observed_at "
+    "       rating_component, last_observed_at, interruptions "
     "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY($1) ORDER BY machine_id FOR UPDATE";
 
 int64 get_int8(HeapTuple t, int col, bool* isnull) {
@@ -453,7 +449,7 @@ Datum reliability_recompute_truncated(PG_FUNCTION_ARGS) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
     Oid types[1] = {INT8ARRAYOID};
     Datum args[1] = {PG_GETARG_DATUM(0)};
-    spi_check(SPI_execute_with_args(kCacheAll, 1, types, args, nullptr, false, 0), SPI_OK_SELECT, "reading scores");
+    spi_check(SPI_execute_with_args(kCache, 1, types, args, nullptr, false, 0), SPI_OK_SELECT, "reading scores");
     SPITupleTable* cache = SPI_tuptable;
     const uint64 n = SPI_processed;
     const ScoreParameters params = load_settings();  // after the locks: see the latest settings

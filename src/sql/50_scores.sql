@@ -206,33 +206,10 @@ BEGIN
 END
 $$;
 
--- Updated or deleted observations: their machines in full.
-CREATE FUNCTION reliability._observations_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ids bigint[];
-    handed bigint[];
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        ids := ARRAY(SELECT o.machine_id FROM old_rows o UNION SELECT n.machine_id FROM new_rows n ORDER BY 1);
-    ELSE
-        ids := ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o ORDER BY 1);
-    END IF;
-    handed := reliability._hand_over(ids);
-    IF handed IS NULL THEN
-        RETURN NULL;
-    END IF;
-    PERFORM reliability._apply(ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
-                                     UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1),
-                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), true, false,
-                               TG_OP = 'UPDATE' OR pg_catalog.cardinality(handed) > 0, NULL::bigint[]);
-    RETURN NULL;
-END
-$$;
-
--- Interruptions and ratings: the window slides with no new observations; ratings are
--- recounted for ratings changes (interruptions are always recounted); machines handed over
--- by the statement's other triggers in full.
+-- Every other change of the data tables: updated or deleted observations recompute their
+-- machines in full; for interruptions and ratings the window slides with no new
+-- observations (interruptions are always recounted, ratings when they changed); machines
+-- handed over by the statement's other triggers are recomputed in full.
 CREATE FUNCTION reliability._machine_data_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -252,7 +229,7 @@ BEGIN
     END IF;
     PERFORM reliability._apply(ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
                                      UNION SELECT h.id FROM pg_catalog.unnest(handed) AS h(id) ORDER BY 1),
-                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), false,
+                               NULL::bigint[], NULL::timestamptz[], pg_catalog.now(), TG_TABLE_NAME = 'observations',
                                TG_TABLE_NAME = 'ratings', TG_OP <> 'DELETE' OR pg_catalog.cardinality(handed) > 0, handed);
     RETURN NULL;
 END
@@ -297,8 +274,7 @@ END
 $$;
 
 COMMENT ON FUNCTION reliability._observations_inserted() IS 'Internal trigger: slides the cached scores of the machines a statement observed.';
-COMMENT ON FUNCTION reliability._observations_changed() IS 'Internal trigger: recomputes machines whose observations were updated or deleted.';
-COMMENT ON FUNCTION reliability._machine_data_changed() IS 'Internal trigger: recomputes machines whose interruptions or ratings changed.';
+COMMENT ON FUNCTION reliability._machine_data_changed() IS 'Internal trigger: recomputes machines whose data changed (all but inserted observations).';
 COMMENT ON FUNCTION reliability._recompute_all() IS 'Internal trigger: recomputes every cached score (settings change).';
 
 CREATE TRIGGER observations_statement_begins BEFORE INSERT OR UPDATE OR DELETE ON reliability.observations
@@ -310,9 +286,9 @@ CREATE TRIGGER ratings_statement_begins BEFORE INSERT OR UPDATE OR DELETE ON rel
 CREATE TRIGGER observations_inserted AFTER INSERT ON reliability.observations
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_inserted();
 CREATE TRIGGER observations_updated AFTER UPDATE ON reliability.observations
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_changed();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
 CREATE TRIGGER observations_deleted AFTER DELETE ON reliability.observations
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._observations_changed();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._machine_data_changed();
 CREATE TRIGGER observations_truncated AFTER TRUNCATE ON reliability.observations
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._truncated();
 

@@ -23,7 +23,6 @@ REVOKE ALL ON FUNCTION reliability._settings_copy_sync() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_copy_refuse_update() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._lock_cache(bigint[], boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._observations_inserted() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._observations_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._machine_data_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._recompute_all() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._truncated() FROM PUBLIC;
