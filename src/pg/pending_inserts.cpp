@@ -90,6 +90,19 @@ void note_recomputed(const int64* machine_ids, int n) {
     g_marked_n += n;
 }
 
+bool end_statement(const int64* machine_ids, int n, int64** handed, int* n_handed) {
+    if (g_pending_n > 0) --g_pending_n;
+    if (g_pending_n > 0) {
+        note_recomputed(machine_ids, n);
+        return false;
+    }
+    *handed = static_cast<int64*>(palloc(sizeof(int64) * Max(1, g_marked_n)));
+    if (g_marked_n > 0) std::memcpy(*handed, g_marked, sizeof(int64) * g_marked_n);
+    *n_handed = g_marked_n;
+    g_marked_n = 0;
+    return true;
+}
+
 }  // namespace reliability::pg
 
 using namespace reliability::pg;

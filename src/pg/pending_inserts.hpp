@@ -14,6 +14,10 @@ extern "C" {
 namespace reliability::pg {
 
 bool insert_pending();
+// Ends the calling AFTER statement trigger's statement. False while another statement trigger
+// is still to come: the machines are noted for it. True when this trigger recomputes:
+// *handed (palloc'd) gets the machines handed to it, to recompute in full.
+bool end_statement(const int64* machine_ids, int n, int64** handed, int* n_handed);
 // Notes machines for the pending insert to recompute in full (no-op when none is pending).
 void note_recomputed(const int64* machine_ids, int n);
 

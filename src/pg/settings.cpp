@@ -89,14 +89,14 @@ ScoreParameters read_parameters(void* source, Getter get) {
 
 }  // namespace
 
-ScoreParameters load_settings() {
+ScoreParameters load_settings(bool latest) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
     int rc = SPI_execute(
         "SELECT singleton, score_window, max_gap, weight_uptime, weight_interruption, weight_rating, "
         "interruption_horizon, rating_prior_mean, rating_prior_weight, min_history, tier_excellent, "
         "tier_good, tier_fair, stale_after, auto_blacklist_below, auto_blacklist_for "
         "FROM reliability.settings",
-        true, 2);
+        !latest, 2);
     if (rc != SPI_OK_SELECT) elog(ERROR, "reliability: reading reliability.settings failed");
     if (SPI_processed != 1) {
         ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("reliability.settings must hold exactly one row")));

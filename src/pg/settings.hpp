@@ -12,7 +12,8 @@ extern "C" {
 namespace reliability::pg {
 
 // Reads reliability.settings with SPI (ERROR if the row is missing). May ereport().
-ScoreParameters load_settings();
+// latest: with a new snapshot (a cache writer, after its locks) rather than the caller's.
+ScoreParameters load_settings(bool latest = false);
 
 // The parameters from a reliability.settings row value (a composite Datum).
 ScoreParameters settings_from_row(HeapTupleHeader row);

@@ -3,32 +3,26 @@
 -- reliability.observations; its cache is maintained by SECURITY DEFINER triggers.
 --
 -- The internal ("_") functions, one by one:
---   not executable by PUBLIC: _recompute, _apply, _make_score (they trust their inputs);
+--   not executable by PUBLIC: _update_cache, _make_score (they trust their inputs);
 --     the trigger functions (a trigger runs its function whatever the ACL); the aggregates'
 --     support functions _uptime_* and _availability_final (an aggregate checks EXECUTE on
---     them for its owner, not for the caller); _statement_begins, _hand_over, _lock_cache;
+--     them for its owner, not for the caller); _statement_begins;
 --   executable by PUBLIC, because functions that run with the caller's rights call them,
 --     and safe with any input: _finite (returns its argument or raises 22008; report(),
 --     _history_days()), _history_days (validates days and as_of; daily_uptime()),
 --     _compute_score and _tier (validate the settings row they get exactly as the table's
 --     row is validated; compute_score(), tier()).
 REVOKE ALL ON ALL TABLES IN SCHEMA reliability FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._recompute(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean, bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._update_cache(bigint[], timestamptz, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._statement_begins() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._hand_over(bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_change_begins() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_copy_insert() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_copy_sync() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_copy_refuse_update() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._lock_cache(bigint[], boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._observations_inserted() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._machine_data_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._data_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._recompute_all() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._truncated() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._recompute_truncated(bigint[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._data_truncated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._auto_blacklist(bigint[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._write(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.refresh(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.rebuild(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._scores_restore() FROM PUBLIC;

@@ -141,7 +141,7 @@ SELECT hardening_t.try($$SELECT reliability._make_score(s, NULL, 0, 0, 0, NULL, 
 SELECT has_function_privilege('reliability._uptime_trans(internal, timestamptz, boolean, tstzrange)', 'EXECUTE') AS uptime_trans,
        has_function_privilege('reliability._uptime_final(internal)', 'EXECUTE') AS uptime_final,
        has_function_privilege('reliability._availability_final(internal)', 'EXECUTE') AS availability_final;
-SELECT hardening_t.try($$SELECT reliability._apply(NULL::bigint[], NULL, NULL, now(), false, false, false)$$) AS apply;
+SELECT hardening_t.try($$SELECT reliability._update_cache(ARRAY[106]::bigint[], now(), false, false)$$) AS update_cache;
 SELECT (reliability.score(106, '2024-01-04')).score = :score_superuser AS score,
        (reliability.report(106, '2024-01-04')->'score'->>'score')::float8 = :score_superuser AS report,
        reliability.sparkline(106, 3, '2024-01-04') AS sparkline,
@@ -169,13 +169,12 @@ GRANT USAGE ON SCHEMA hardening_t TO PUBLIC;
 CREATE FUNCTION hardening_t.capture(what text) RETURNS void LANGUAGE sql SECURITY DEFINER
     AS $$ INSERT INTO hardening_t.captured VALUES (what, session_user) $$;
 GRANT EXECUTE ON FUNCTION hardening_t.capture(text) TO PUBLIC;
-CREATE FUNCTION reliability._apply(machine_ids text, fresh_machine bigint[], fresh_at timestamptz[], as_of timestamptz,
-                                   in_full boolean, ratings_changed boolean, create_missing boolean,
-                                   full_ids bigint[] DEFAULT NULL)
-RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM hardening_t.capture('_apply(text, ...)'); RETURN 0; END $$;
-CREATE FUNCTION reliability._apply(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[], as_of timestamptz,
-                                   in_full boolean, ratings_changed boolean, create_missing boolean)
-RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM hardening_t.capture('_apply(7 arguments)'); RETURN 0; END $$;
+CREATE FUNCTION reliability._update_cache(machine_ids text, as_of timestamptz, in_full boolean, create_missing boolean)
+RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM hardening_t.capture('_update_cache(text, ...)'); RETURN 0; END $$;
+CREATE FUNCTION reliability._update_cache(machine_ids anyarray, as_of timestamp, in_full boolean, create_missing boolean)
+RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM hardening_t.capture('_update_cache(anyarray, timestamp, ...)'); RETURN 0; END $$;
+CREATE FUNCTION reliability._auto_blacklist(machine_ids text) RETURNS void LANGUAGE plpgsql
+    AS $$ BEGIN PERFORM hardening_t.capture('_auto_blacklist(text)'); END $$;
 CREATE FUNCTION reliability._finite(ts timestamptz, what varchar) RETURNS timestamptz LANGUAGE plpgsql
     AS $$ BEGIN PERFORM hardening_t.capture('_finite(timestamptz, varchar)'); RETURN ts; END $$;
 CREATE FUNCTION hardening_t.gt(double precision, integer) RETURNS boolean LANGUAGE plpgsql
@@ -200,7 +199,7 @@ UPDATE reliability.observations SET online = NOT online WHERE machine_id = 106 A
 DELETE FROM reliability.observations WHERE machine_id = 106 AND observed_at = '2024-01-04 00:00:30+00';
 INSERT INTO reliability.interruptions VALUES (106, '2024-01-03 00:00+00');
 SELECT (reliability.rate(106, 'u2', 2)).stars AS rated;
-UPDATE reliability.settings SET weight_uptime = 0.5, weight_interruption = 0.3;
+UPDATE reliability.settings SET weight_uptime = 0.5, weight_interruption = 0.3, auto_blacklist_below = 5;
 INSERT INTO reliability.settings DEFAULT VALUES;
 SELECT reliability.refresh('2024-01-05') >= 0 AS refreshed, reliability.rebuild() >= 0 AS rebuilt;
 SELECT (reliability.score(106, '2024-01-04')).tier, reliability.report(106, '2024-01-04') IS NOT NULL AS report,
@@ -212,8 +211,9 @@ SELECT count(*) AS cached_rows_not_exact
  WHERE to_jsonb(s) - 'machine_id' - 'computed_at' IS DISTINCT FROM to_jsonb(reliability.score(s.machine_id, s.computed_at));
 
 -- Clean up: the planted objects, the data, default settings.
-DROP FUNCTION reliability._apply(text, bigint[], timestamptz[], timestamptz, boolean, boolean, boolean, bigint[]);
-DROP FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean);
+DROP FUNCTION reliability._update_cache(text, timestamptz, boolean, boolean);
+DROP FUNCTION reliability._update_cache(anyarray, timestamp, boolean, boolean);
+DROP FUNCTION reliability._auto_blacklist(text);
 DROP FUNCTION reliability._finite(timestamptz, varchar);
 DROP OPERATOR reliability.> (double precision, integer);
 DROP OPERATOR reliability.>= (double precision, integer);

@@ -1,0 +1,70 @@
+// One machine's cached score row moved to a new moment (SPEC §5), as pure computation: the
+// cache engine (src/pg/cache_engine.cpp) reads what plan_update() asks for, then calls
+// update_row(). Nothing here knows where the rows come from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "observation.hpp"
+#include "score.hpp"
+#include "sliding_window.hpp"
+
+namespace reliability {
+
+// What the engine keeps of a machine's cached row.
+struct CachedRow {
+    std::optional<Micros> computed_at;  // none: a placeholder (no usable cache)
+    WindowTotals totals;                // online/offline time of [computed_at - window, computed_at)
+    RatingPart rating;
+    std::optional<Micros> last_observed;
+    std::int64_t interruptions = 0;
+};
+
+// The cached row's new values: reliability.score(machine, computed_at), field for field.
+struct UpdatedRow {
+    ScoreSnapshot score;
+    std::optional<Micros> last_observed;
+    Micros computed_at = 0;
+};
+
+// A range of one machine's observations to read, [from, to).
+struct ObservationRange {
+    Micros from = 0, to = 0;
+};
+
+// How one machine's window [a2, b2) is computed: slid from the cache (the rows of two short
+// ranges) or in full (the rows of one range covering the window).
+struct UpdatePlan {
+    Micros a2 = 0, b2 = 0;
+    bool full = true;
+    SlidePlan slide{};               // when !full
+    ObservationRange old_end, new_end;  // full: new_end covers the window, old_end is empty
+};
+
+// b2 = max(as_of, computed_at); slide unless the caller asks for full, there is no usable
+// cache, or the fresh rows (inserted by the statement before computed_at) forbid it.
+UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micros> earliest_fresh, bool force_full,
+                       const ScoreParameters& p);
+
+// What the engine read for one machine.
+struct MachineData {
+    Span<Observation> old_end;  // rows of plan.old_end, sorted (empty when full)
+    Span<Observation> new_end;  // rows of plan.new_end, sorted
+    Span<Micros> fresh;         // times of the statement's rows before computed_at, sorted
+    std::int64_t interruptions = 0;          // in [a2, b2)
+    std::optional<std::int64_t> rating_count, rating_sum;  // read when ratings changed or full
+    std::optional<Micros> last_before_window;  // full, no row in new_end: the last one before it
+};
+
+// The new row, or none when the slide turns out inconsistent with the cache (the caller then
+// reads the machine again in full).
+std::optional<UpdatedRow> update_row(const UpdatePlan& plan, const CachedRow& cached, const MachineData& data,
+                                     const ScoreParameters& p);
+
+// The row after a TRUNCATE of one data table, from the cached row alone, as of its own
+// computed_at: the truncated table's part is empty, every other part is in the row.
+enum class DataTable { Observations, Interruptions, Ratings };
+std::optional<UpdatedRow> after_truncate(const CachedRow& cached, DataTable truncated, const ScoreParameters& p);
+
+}  // namespace reliability

@@ -1,0 +1,669 @@
+// The cache engine (see cache_engine.hpp): lock → read → compute (core) → write, chunk by chunk.
+#include "cache_engine.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "cpp_boundary.hpp"
+#include "pending_inserts.hpp"
+#include "score_row.hpp"
+#include "settings.hpp"
+
+extern "C" {
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "storage/lmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+}
+
+namespace reliability::pg {
+
+int sort_unique(int64* ids, int n) {
+    return guarded([&] {
+        std::sort(ids, ids + n);
+        return static_cast<int>(std::unique(ids, ids + n) - ids);
+    });
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Statements, prepared once per backend (SPI_keepplan) and again when the extension's
+// tables are new objects (e.g. after DROP and CREATE EXTENSION in the same session).
+
+// Locks a chunk's cached rows in machine order and reads what a recompute keeps of them.
+const char* const kLockRows =
+    "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
+    "       rating_component, last_observed_at, interruptions "
+    "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY machine_id FOR UPDATE";
+
+// Machines (that exist) without a cached row.
+const char* const kMissing =
+    "SELECT m.machine_id FROM reliability.machines m WHERE m.machine_id OPERATOR(pg_catalog.=) ANY ($1) "
+    "AND NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id OPERATOR(pg_catalog.=) m.machine_id) "
+    "ORDER BY 1";
+
+// Placeholders (computed_at = -infinity skips the restore trigger), in machine order.
+const char* const kInsertPlaceholders =
+    "INSERT INTO reliability.scores (machine_id, tier, computed_at) "
+    "SELECT u.id, 'new'::pg_catalog.text, '-infinity'::pg_catalog.timestamptz FROM pg_catalog.unnest($1) AS u(id) "
+    "ORDER BY 1 ON CONFLICT (machine_id) DO NOTHING";
+
+// The ranges' observations in (range, time) order: one machine's ranges are consecutive.
+const char* const kObservations =
+    "SELECT r.i, o.observed_at, o.online "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+    "     AS r(i, m, lo, hi) "
+    "JOIN reliability.observations o ON o.machine_id OPERATOR(pg_catalog.=) r.m "
+    " AND o.observed_at OPERATOR(pg_catalog.>=) r.lo AND o.observed_at OPERATOR(pg_catalog.<) r.hi "
+    "ORDER BY r.i, o.observed_at";
+
+const char* const kInterruptions =
+    "SELECT r.i, (SELECT pg_catalog.count(*) FROM reliability.interruptions x "
+    "             WHERE x.machine_id OPERATOR(pg_catalog.=) r.m AND x.occurred_at OPERATOR(pg_catalog.>=) r.lo "
+    "               AND x.occurred_at OPERATOR(pg_catalog.<) r.hi) "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+    "     AS r(i, m, lo, hi)";
+
+const char* const kRatings =
+    "SELECT r.i, pg_catalog.count(x.stars), COALESCE(pg_catalog.sum(x.stars), 0)::pg_catalog.int8 "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+    "     AS r(i, m, lo, hi) "
+    "LEFT JOIN reliability.ratings x ON x.machine_id OPERATOR(pg_catalog.=) r.m GROUP BY r.i";
+
+// The last observation before hi (a machine recomputed in full with none in its window).
+const char* const kLastBefore =
+    "SELECT r.i, (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
+    "             WHERE o.machine_id OPERATOR(pg_catalog.=) r.m AND o.observed_at OPERATOR(pg_catalog.<) r.hi) "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+    "     AS r(i, m, lo, hi)";
+
+const char* const kAutoBlacklist = "SELECT reliability._auto_blacklist($1)";
+
+// The statements, prepared on first use (the 0.1.0 install script, still served, has no
+// _auto_blacklist(): nothing is prepared that a caller does not run).
+enum Statement { kLockRowsStatement, kMissingStatement, kInsertPlaceholdersStatement, kObservationsStatement,
+                 kInterruptionsStatement, kRatingsStatement, kLastBeforeStatement, kAutoBlacklistStatement,
+                 kWriteStatement, kStatementCount };
+
+struct Statements {
+    Oid scores_relid = InvalidOid;
+    Oid scores_type = InvalidOid;
+    char* write_sql = nullptr;  // in TopMemoryContext
+    SPIPlanPtr plans[kStatementCount] = {};
+};
+Statements g_statements;
+
+Oid extension_relid(const char* name) {
+    Oid relid = get_relname_relid(name, get_namespace_oid("reliability", false));
+    if (!OidIsValid(relid)) elog(ERROR, "reliability: table reliability.%s is missing", name);
+    return relid;
+}
+
+// The UPDATE that writes a chunk: every column of reliability.scores but machine_id, from
+// the same column of the rows in $1 (reliability.scores[]).
+char* write_statement(TupleDesc desc) {
+    StringInfoData set, from;
+    initStringInfo(&set);
+    initStringInfo(&from);
+    for (int i = 1; i < desc->natts; ++i) {
+        const char* name = quote_identifier(NameStr(TupleDescAttr(desc, i)->attname));
+        appendStringInfo(&set, "%s%s", i > 1 ? ", " : "", name);
+        appendStringInfo(&from, "%su.%s", i > 1 ? ", " : "", name);
+    }
+    return psprintf("UPDATE reliability.scores s SET (%s) = (%s) FROM pg_catalog.unnest($1) AS u "
+                    "WHERE s.machine_id OPERATOR(pg_catalog.=) u.machine_id",
+                    set.data, from.data);
+}
+
+// The scores row is machine_id, the fields of reliability.score, computed_at.
+void check_scores_shape(TupleDesc desc) {
+    bool ok = desc->natts == kScoreColumns + 2;
+    for (int i = 0; ok && i < desc->natts; ++i) ok = !TupleDescAttr(desc, i)->attisdropped;
+    ok = ok && std::strcmp(NameStr(TupleDescAttr(desc, 0)->attname), "machine_id") == 0 &&
+         std::strcmp(NameStr(TupleDescAttr(desc, desc->natts - 1)->attname), "computed_at") == 0;
+    if (!ok) {
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("reliability.scores does not have the columns this module writes"),
+                        errhint("Update the extension: ALTER EXTENSION reliability UPDATE.")));
+    }
+}
+
+// Forgets the statements when reliability.scores is a new table (e.g. after DROP and
+// CREATE EXTENSION in the same session); the caller is connected to SPI.
+void check_statements() {
+    const Oid relid = extension_relid("scores");
+    if (relid == g_statements.scores_relid) return;
+    for (SPIPlanPtr& p : g_statements.plans) {
+        if (p != nullptr) SPI_freeplan(p);
+        p = nullptr;
+    }
+    if (g_statements.write_sql != nullptr) pfree(g_statements.write_sql);
+    g_statements.write_sql = nullptr;
+    Relation rel = table_open(relid, AccessShareLock);
+    TupleDesc desc = RelationGetDescr(rel);
+    check_scores_shape(desc);
+    const Oid type = rel->rd_rel->reltype;
+    MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+    char* write_sql = write_statement(desc);
+    MemoryContextSwitchTo(old);
+    table_close(rel, NoLock);
+    g_statements.write_sql = write_sql;
+    g_statements.scores_type = type;
+    g_statements.scores_relid = relid;
+}
+
+SPIPlanPtr plan(Statement which) {
+    SPIPlanPtr& p = g_statements.plans[which];
+    if (p != nullptr) return p;
+    static const Oid ids[1] = {INT8ARRAYOID};
+    static const Oid ranges[4] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+    const char* sql = nullptr;
+    int nargs = 1;
+    const Oid* types = ids;
+    Oid row_array[1];
+    switch (which) {
+        case kLockRowsStatement: sql = kLockRows; break;
+        case kMissingStatement: sql = kMissing; break;
+        case kInsertPlaceholdersStatement: sql = kInsertPlaceholders; break;
+        case kObservationsStatement: sql = kObservations; nargs = 4; types = ranges; break;
+        case kInterruptionsStatement: sql = kInterruptions; nargs = 4; types = ranges; break;
+        case kRatingsStatement: sql = kRatings; nargs = 4; types = ranges; break;
+        case kLastBeforeStatement: sql = kLastBefore; nargs = 4; types = ranges; break;
+        case kAutoBlacklistStatement: sql = kAutoBlacklist; break;
+        case kWriteStatement:
+            sql = g_statements.write_sql;
+            row_array[0] = get_array_type(g_statements.scores_type);
+            types = row_array;
+            break;
+        case kStatementCount: break;
+    }
+    SPIPlanPtr prepared = SPI_prepare(sql, nargs, const_cast<Oid*>(types));
+    if (prepared == nullptr) elog(ERROR, "reliability: preparing a cache statement failed: %s", SPI_result_code_string(SPI_result));
+    if (SPI_keepplan(prepared) != 0) elog(ERROR, "reliability: keeping a cache statement failed");
+    p = prepared;
+    return p;
+}
+
+void expect(int rc, int expected, const char* what) {
+    if (rc != expected) elog(ERROR, "reliability: %s failed: %s", what, SPI_result_code_string(rc));
+}
+
+// ---------------------------------------------------------------------------------------
+// Arrays for statement parameters (palloc'd in the current context).
+
+Datum int8_array(const int64* v, int n, Oid type = INT8OID) {  // also timestamptz (an int8 inside)
+    Datum* d = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
+    for (int i = 0; i < n; ++i) d[i] = Int64GetDatum(v[i]);
+    return PointerGetDatum(construct_array(d, n, type, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+// Runs a kept statement. SPI leaves CurrentMemoryContext at its procedure context, which
+// lives until SPI_finish(): come back to ours, so that memory follows the chunk.
+uint64 run(SPIPlanPtr plan, Datum* args, int expected, const char* what) {
+    MemoryContext mine = CurrentMemoryContext;
+    const int rc = SPI_execute_plan(plan, args, nullptr, false, 0);
+    MemoryContextSwitchTo(mine);
+    expect(rc, expected, what);
+    return SPI_processed;
+}
+
+struct Ranges {  // (index, machine, lo, hi) of a range query
+    int32* idx;
+    int64* machine;
+    TimestampTz* lo;
+    TimestampTz* hi;
+    int n = 0;
+    explicit Ranges(int capacity)
+        : idx(static_cast<int32*>(palloc(sizeof(int32) * Max(capacity, 1)))),
+          machine(static_cast<int64*>(palloc(sizeof(int64) * Max(capacity, 1)))),
+          lo(static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * Max(capacity, 1)))),
+          hi(static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * Max(capacity, 1)))) {}
+    void add(int32 i, int64 m, TimestampTz from, TimestampTz to) {
+        idx[n] = i;
+        machine[n] = m;
+        lo[n] = from;
+        hi[n] = to;
+        ++n;
+    }
+    void params(Datum* out) const {
+        Datum* a = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
+        for (int k = 0; k < n; ++k) a[k] = Int32GetDatum(idx[k]);
+        out[0] = PointerGetDatum(construct_array(a, n, INT4OID, 4, true, TYPALIGN_INT));
+        out[1] = int8_array(machine, n);
+        out[2] = int8_array(lo, n, TIMESTAMPTZOID);
+        out[3] = int8_array(hi, n, TIMESTAMPTZOID);
+    }
+};
+
+// ---------------------------------------------------------------------------------------
+// One chunk.
+
+struct Machine {  // trivially destructible: lives in palloc'd arrays
+    int64 id;
+    CachedRow cached;
+    UpdatePlan plan;
+    bool force_full;
+    int fresh_begin, fresh_end;  // slice of the chunk's fresh times
+    std::int64_t interruptions;
+    bool ratings_read;
+    std::int64_t rating_count, rating_sum;
+    bool retry;       // slide inconsistent: read again in full
+    bool need_last;   // full with no row in its window: last observation read afterwards
+    bool has_result;
+    UpdatedRow result;
+};
+
+struct Chunk {
+    const CacheRequest* request;
+    const ScoreParameters* params;
+    Machine* machines;
+    int n;
+    int64* fresh_machine;  // the chunk's fresh rows, sorted
+    TimestampTz* fresh_at;
+    int n_fresh;
+};
+
+bool get_bool(HeapTuple t, TupleDesc d, int col, bool* isnull) {
+    Datum v = SPI_getbinval(t, d, col, isnull);
+    return !*isnull && DatumGetBool(v);
+}
+int64 get_int8(HeapTuple t, TupleDesc d, int col, bool* isnull) {
+    Datum v = SPI_getbinval(t, d, col, isnull);
+    return *isnull ? 0 : DatumGetInt64(v);
+}
+double get_float8(HeapTuple t, TupleDesc d, int col, bool* isnull) {
+    Datum v = SPI_getbinval(t, d, col, isnull);
+    return *isnull ? 0.0 : DatumGetFloat8(v);
+}
+
+// Locks the chunk's rows and reads them (machines without a row are dropped).
+void lock_and_read(Chunk& c, const int64* ids, int n_ids) {
+    Datum arg[1] = {int8_array(ids, n_ids)};
+    const int n = static_cast<int>(run(plan(kLockRowsStatement), arg, SPI_OK_SELECT, "locking cached rows"));
+    c.machines = static_cast<Machine*>(palloc(sizeof(Machine) * Max(n, 1)));
+    c.n = n;
+    TupleDesc d = SPI_tuptable->tupdesc;
+    for (int i = 0; i < n; ++i) {
+        HeapTuple t = SPI_tuptable->vals[i];
+        Machine& m = *new (&c.machines[i]) Machine{};
+        bool isnull, mean_null;
+        m.id = get_int8(t, d, 1, &isnull);
+        Datum computed_at = SPI_getbinval(t, d, 2, &isnull);
+        if (!isnull && !TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(computed_at)))
+            m.cached.computed_at = DatumGetTimestampTz(computed_at);
+        m.cached.totals.online_us = seconds_to_micros(get_float8(t, d, 3, &isnull));
+        m.cached.totals.offline_us = seconds_to_micros(get_float8(t, d, 4, &isnull));
+        m.cached.rating.count = get_int8(t, d, 5, &isnull);
+        const double mean = get_float8(t, d, 6, &mean_null);
+        const double component = get_float8(t, d, 7, &isnull);
+        if (!mean_null) {
+            m.cached.rating.mean = mean;
+            m.cached.rating.component = component;
+        }
+        Datum last = SPI_getbinval(t, d, 8, &isnull);
+        if (!isnull) m.cached.last_observed = DatumGetTimestampTz(last);
+        m.cached.interruptions = get_int8(t, d, 9, &isnull);
+    }
+    SPI_freetuptable(SPI_tuptable);
+}
+
+// The statement's fresh rows before each machine's computed_at (late rows: a slide needs
+// their times); machines with too many are recomputed in full.
+void collect_fresh(Chunk& c) {
+    c.n_fresh = 0;
+    const FreshSource& src = c.request->fresh;
+    if (src.collect == nullptr) return;
+    int n_late = 0;
+    int64* late = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
+    TimestampTz* before = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * Max(c.n, 1)));
+    const int64* all = c.request->machine_ids;
+    for (int i = 0; i < c.n; ++i) {
+        Machine& m = c.machines[i];
+        if (!m.cached.computed_at || m.force_full) continue;  // computed in full anyway
+        if (src.earliest != nullptr) {
+            const int64* at = std::lower_bound(all, all + c.request->n_machines, m.id);
+            if (at == all + c.request->n_machines || *at != m.id) continue;
+            if (src.earliest[at - all] >= *m.cached.computed_at) continue;
+        }
+        late[n_late] = m.id;
+        before[n_late] = *m.cached.computed_at;
+        ++n_late;
+    }
+    if (n_late == 0) return;
+    const int capacity = n_late * (kMaxFreshPerMachine + 1);
+    c.fresh_machine = static_cast<int64*>(palloc(sizeof(int64) * capacity));
+    c.fresh_at = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * capacity));
+    src.collect(src.context, late, before, n_late, c.fresh_machine, c.fresh_at, &c.n_fresh);
+    int k = 0;
+    for (int i = 0; i < c.n; ++i) {
+        Machine& m = c.machines[i];
+        while (k < c.n_fresh && c.fresh_machine[k] < m.id) ++k;
+        m.fresh_begin = k;
+        while (k < c.n_fresh && c.fresh_machine[k] == m.id) ++k;
+        m.fresh_end = k;
+        if (m.fresh_end - m.fresh_begin > kMaxFreshPerMachine) m.force_full = true;
+    }
+}
+
+void plan_machines(Chunk& c, const bool* selected) {
+    const CacheRequest& r = *c.request;
+    guarded([&] {
+        for (int i = 0; i < c.n; ++i) {
+            if (!selected[i]) continue;
+            Machine& m = c.machines[i];
+            if (m.retry) m.force_full = true;
+            std::optional<Micros> earliest;
+            if (m.fresh_end > m.fresh_begin) earliest = c.fresh_at[m.fresh_begin];
+            m.plan = plan_update(m.cached, r.as_of, earliest, m.force_full, *c.params);
+        }
+    });
+}
+
+// Reads the interruptions (always: the window moved) and, where needed, the ratings.
+void read_counts(Chunk& c, const bool* selected) {
+    Ranges ranges(c.n);
+    for (int i = 0; i < c.n; ++i)
+        if (selected[i]) ranges.add(i, c.machines[i].id, c.machines[i].plan.a2, c.machines[i].plan.b2);
+    if (ranges.n == 0) return;
+    Datum args[4];
+    ranges.params(args);
+    const uint64 n_counted = run(plan(kInterruptionsStatement), args, SPI_OK_SELECT, "counting interruptions");
+    for (uint64 k = 0; k < n_counted; ++k) {
+        bool isnull;
+        HeapTuple t = SPI_tuptable->vals[k];
+        const int i = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
+        c.machines[i].interruptions = get_int8(t, SPI_tuptable->tupdesc, 2, &isnull);
+    }
+    SPI_freetuptable(SPI_tuptable);
+
+    Ranges rated(c.n);
+    for (int k = 0; k < ranges.n; ++k) {
+        const Machine& m = c.machines[ranges.idx[k]];
+        if (c.request->ratings_changed || m.plan.full) rated.add(ranges.idx[k], m.id, m.plan.a2, m.plan.b2);
+    }
+    if (rated.n == 0) return;
+    rated.params(args);
+    const uint64 n_rated = run(plan(kRatingsStatement), args, SPI_OK_SELECT, "reading ratings");
+    for (uint64 k = 0; k < n_rated; ++k) {
+        bool isnull;
+        HeapTuple t = SPI_tuptable->vals[k];
+        Machine& m = c.machines[DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull))];
+        m.ratings_read = true;
+        m.rating_count = get_int8(t, SPI_tuptable->tupdesc, 2, &isnull);
+        m.rating_sum = get_int8(t, SPI_tuptable->tupdesc, 3, &isnull);
+    }
+    SPI_freetuptable(SPI_tuptable);
+}
+
+// A growable palloc'd array of one machine's rows at one end of its window.
+struct RowBuffer {
+    Observation* rows = nullptr;
+    int n = 0, cap = 0;
+    void push(Observation o) {
+        if (n == cap) {
+            cap = Max(64, cap * 2);
+            rows = static_cast<Observation*>(rows == nullptr ? palloc(sizeof(Observation) * cap)
+                                                             : repalloc(rows, sizeof(Observation) * cap));
+        }
+        rows[n++] = o;
+    }
+};
+
+void compute_machine(Chunk& c, Machine& m, const RowBuffer& old_end, const RowBuffer& new_end) {
+    MachineData data;
+    data.old_end = Span<Observation>(old_end.rows, static_cast<std::size_t>(old_end.n));
+    data.new_end = Span<Observation>(new_end.rows, static_cast<std::size_t>(new_end.n));
+    data.fresh = Span<Micros>(c.fresh_at + m.fresh_begin, static_cast<std::size_t>(m.fresh_end - m.fresh_begin));
+    data.interruptions = m.interruptions;
+    if (m.ratings_read) {
+        data.rating_count = m.rating_count;
+        data.rating_sum = m.rating_sum;
+    }
+    std::optional<UpdatedRow> row = guarded([&] { return update_row(m.plan, m.cached, data, *c.params); });
+    if (!row) {
+        m.retry = true;
+        return;
+    }
+    m.result = *row;
+    m.has_result = true;
+    m.need_last = m.plan.full && new_end.n == 0;
+}
+
+// Streams the selected machines' observations through a cursor, one machine at a time in
+// memory, computing each as soon as its rows are complete.
+void read_rows_and_compute(Chunk& c, const bool* selected) {
+    Ranges ranges(2 * c.n);
+    int* machine_of = static_cast<int*>(palloc(sizeof(int) * Max(2 * c.n, 1)));
+    bool* is_new_end = static_cast<bool*>(palloc(sizeof(bool) * Max(2 * c.n, 1)));
+    for (int i = 0; i < c.n; ++i) {
+        if (!selected[i]) continue;
+        const UpdatePlan& p = c.machines[i].plan;
+        if (!p.full) {
+            machine_of[ranges.n] = i;
+            is_new_end[ranges.n] = false;
+            ranges.add(ranges.n, c.machines[i].id, p.old_end.from, p.old_end.to);
+        }
+        machine_of[ranges.n] = i;
+        is_new_end[ranges.n] = true;
+        ranges.add(ranges.n, c.machines[i].id, p.new_end.from, p.new_end.to);
+    }
+    RowBuffer old_end, new_end;
+    int current = -1;  // the machine whose rows are being collected
+    auto finish_until = [&](int upto) {  // computes every selected machine before `upto`
+        for (int i = current < 0 ? 0 : current; i < upto; ++i) {
+            if (!selected[i]) continue;
+            if (i != current) old_end.n = new_end.n = 0;
+            compute_machine(c, c.machines[i], old_end, new_end);
+        }
+        old_end.n = new_end.n = 0;
+    };
+    Datum args[4];
+    ranges.params(args);
+    MemoryContext mine = CurrentMemoryContext;
+    Portal portal = SPI_cursor_open(nullptr, plan(kObservationsStatement), args, nullptr, false);
+    MemoryContextSwitchTo(mine);
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        SPI_cursor_fetch(portal, true, 10000);
+        MemoryContextSwitchTo(mine);
+        if (SPI_processed == 0) break;
+        TupleDesc d = SPI_tuptable->tupdesc;
+        for (uint64 k = 0; k < SPI_processed; ++k) {
+            HeapTuple t = SPI_tuptable->vals[k];
+            bool isnull;
+            const int range = DatumGetInt32(SPI_getbinval(t, d, 1, &isnull));
+            const int i = machine_of[range];
+            if (i != current) {
+                finish_until(i);
+                current = i;
+            }
+            const Observation o{DatumGetTimestampTz(SPI_getbinval(t, d, 2, &isnull)), get_bool(t, d, 3, &isnull)};
+            (is_new_end[range] ? new_end : old_end).push(o);
+        }
+        SPI_freetuptable(SPI_tuptable);
+    }
+    SPI_cursor_close(portal);
+    MemoryContextSwitchTo(mine);
+    finish_until(c.n);
+
+    // The last observation of machines with none in their window (it may lie before it).
+    Ranges last(c.n);
+    for (int i = 0; i < c.n; ++i)
+        if (selected[i] && c.machines[i].need_last) last.add(i, c.machines[i].id, c.machines[i].plan.b2, c.machines[i].plan.b2);
+    if (last.n == 0) return;
+    last.params(args);
+    const uint64 n_last = run(plan(kLastBeforeStatement), args, SPI_OK_SELECT, "reading last observations");
+    for (uint64 k = 0; k < n_last; ++k) {
+        bool isnull;
+        HeapTuple t = SPI_tuptable->vals[k];
+        Machine& m = c.machines[DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull))];
+        Datum at = SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull);
+        m.result.last_observed = isnull ? std::nullopt : std::optional<Micros>(DatumGetTimestampTz(at));
+    }
+    SPI_freetuptable(SPI_tuptable);
+}
+
+void compute_truncated(Chunk& c) {
+    for (int i = 0; i < c.n; ++i) {
+        Machine& m = c.machines[i];
+        std::optional<UpdatedRow> row = guarded([&] { return after_truncate(m.cached, c.request->truncated, *c.params); });
+        if (row) {
+            m.result = *row;
+            m.has_result = true;
+        }
+    }
+}
+
+// The row's 17 values: machine_id, the fields of reliability.score, computed_at.
+void row_values(const Machine& m, Datum* values, bool* nulls) {
+    values[0] = Int64GetDatum(m.id);
+    nulls[0] = false;
+    score_values(m.result.score, m.result.last_observed, m.result.computed_at, values + 1, nulls + 1);
+    values[kScoreColumns + 1] = TimestampTzGetDatum(m.result.computed_at);
+    nulls[kScoreColumns + 1] = false;
+}
+
+int64 write_chunk(Chunk& c) {
+    const CacheRequest& r = *c.request;
+    Datum values[kScoreColumns + 2];
+    bool nulls[kScoreColumns + 2];
+    int n = 0;
+    if (r.emit_to != nullptr) {
+        for (int i = 0; i < c.n; ++i) {
+            if (!c.machines[i].has_result) continue;
+            row_values(c.machines[i], values, nulls);
+            tuplestore_putvalues(r.emit_to, r.emit_desc, values, nulls);
+            ++n;
+        }
+        return n;
+    }
+    const Statements& s = g_statements;
+    Relation rel = table_open(s.scores_relid, NoLock);  // locked by lock_and_read
+    TupleDesc desc = RelationGetDescr(rel);
+    Datum* rows = static_cast<Datum*>(palloc(sizeof(Datum) * Max(c.n, 1)));
+    int64* written = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
+    for (int i = 0; i < c.n; ++i) {
+        if (!c.machines[i].has_result) continue;
+        row_values(c.machines[i], values, nulls);
+        rows[n] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+        written[n++] = c.machines[i].id;
+    }
+    table_close(rel, NoLock);
+    if (n == 0) return 0;
+    Datum arg[1] = {PointerGetDatum(construct_array(rows, n, s.scores_type, -1, false, TYPALIGN_DOUBLE))};
+    const int64 updated = static_cast<int64>(run(plan(kWriteStatement), arg, SPI_OK_UPDATE, "writing cached rows"));
+    if (c.params->auto_blacklist_below) {
+        Datum ids[1] = {int8_array(written, n)};
+        run(plan(kAutoBlacklistStatement), ids, SPI_OK_SELECT, "applying the auto-blacklist");
+    }
+    return updated;
+}
+
+// Every table lock a writer needs, before its first row lock on reliability.scores: a
+// TRUNCATE (ACCESS EXCLUSIVE, then the cached rows) then waits for it instead of holding a
+// table it needs.
+void lock_tables(bool create_missing) {
+    if (create_missing) {
+        // A settings change takes the copy in EXCLUSIVE mode before it lists the rows to
+        // recompute, so a machine's first row is either listed or computed with the new settings.
+        const Oid copy = get_relname_relid("_settings_copy", get_namespace_oid("reliability", false));
+        if (OidIsValid(copy)) LockRelationOid(copy, RowShareLock);
+    }
+    for (const char* table : {"observations", "interruptions", "ratings"}) LockRelationOid(extension_relid(table), AccessShareLock);
+}
+
+// Placeholder rows for every machine of the request that has none, before any row is
+// locked: a writer waits for another's uncommitted placeholder only while it holds no
+// existing row, so the two kinds of waits cannot form a cycle.
+void create_missing_rows(const CacheRequest& r) {
+    Datum arg[1] = {int8_array(r.machine_ids, r.n_machines)};
+    const int n = static_cast<int>(run(plan(kMissingStatement), arg, SPI_OK_SELECT, "finding missing cached rows"));
+    if (n == 0) {
+        SPI_freetuptable(SPI_tuptable);
+        return;
+    }
+    int64* missing = static_cast<int64*>(palloc(sizeof(int64) * n));
+    for (int i = 0; i < n; ++i) {
+        bool isnull;
+        missing[i] = get_int8(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+    }
+    SPI_freetuptable(SPI_tuptable);
+    arg[0] = int8_array(missing, n);
+    run(plan(kInsertPlaceholdersStatement), arg, SPI_OK_INSERT, "creating cached rows");
+}
+
+}  // namespace
+
+int64 update_cache(const CacheRequest& r) {
+    if (r.n_machines == 0) return 0;
+    MemoryContext caller = CurrentMemoryContext;
+    MemoryContext chunk_context =
+        AllocSetContextCreate(caller, "reliability cache chunk", ALLOCSET_DEFAULT_SIZES);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
+    MemoryContext spi_context = MemoryContextSwitchTo(chunk_context);
+    check_statements();
+    if (r.mode != CacheMode::Truncated) lock_tables(r.create_missing && r.emit_to == nullptr);
+    if (r.create_missing && r.emit_to == nullptr) create_missing_rows(r);
+
+    ScoreParameters params;
+    bool have_params = false;
+    int64 written = 0;
+    for (int start = 0; start < r.n_machines; start += kChunkMachines) {
+        MemoryContextReset(chunk_context);
+        const int end = Min(r.n_machines, start + kChunkMachines);
+        Chunk c{&r, &params, nullptr, 0, nullptr, nullptr, 0};
+        lock_and_read(c, r.machine_ids + start, end - start);
+        if (!have_params) {  // after the first locks: the settings in force for these rows
+            params = load_settings(true);
+            have_params = true;
+        }
+        if (r.mode == CacheMode::Truncated) {
+            compute_truncated(c);
+        } else {
+            for (int i = 0; i < c.n; ++i) {
+                Machine& m = c.machines[i];
+                m.force_full = r.mode == CacheMode::Full || std::binary_search(r.full_ids, r.full_ids + r.n_full_ids, m.id);
+            }
+            collect_fresh(c);
+            bool* selected = static_cast<bool*>(palloc(sizeof(bool) * Max(c.n, 1)));
+            for (int i = 0; i < c.n; ++i) selected[i] = true;
+            for (int pass = 0; pass < 2; ++pass) {  // the second pass: slides found inconsistent, in full
+                plan_machines(c, selected);
+                read_counts(c, selected);
+                read_rows_and_compute(c, selected);
+                bool again = false;
+                for (int i = 0; i < c.n; ++i) {
+                    selected[i] = c.machines[i].retry && !c.machines[i].has_result;
+                    again = again || selected[i];
+                }
+                if (!again) break;
+            }
+        }
+        written += write_chunk(c);
+        // An INSERT still waiting for its trigger must not slide these machines later.
+        if (insert_pending()) {
+            int64* done = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
+            for (int i = 0; i < c.n; ++i) done[i] = c.machines[i].id;
+            note_recomputed(done, c.n);
+        }
+    }
+    MemoryContextSwitchTo(spi_context);
+    SPI_finish();
+    MemoryContextDelete(chunk_context);
+    return written;
+}
+
+}  // namespace reliability::pg

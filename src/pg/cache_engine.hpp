@@ -1,0 +1,70 @@
+// The cache engine: the one path by which reliability.scores changes (SPEC §5).
+//
+//   lock  → the data tables (ACCESS SHARE), the settings copy when rows may be created,
+//           missing rows (placeholders) for all machines first, then each chunk's rows
+//           FOR UPDATE in machine order;
+//   read  → the cached rows, then only what the core's plan asks for (src/core/cache_update.hpp);
+//   compute → reliability::update_row(), pure C++;
+//   write → one UPDATE per chunk from an array of reliability.scores rows (the statement is
+//           derived from the table's own columns: the row is defined once), then the
+//           auto-blacklist.
+//
+// Machines go through in chunks of at most kChunkMachines, so memory follows the chunk, never
+// the statement; chunks go in machine order, so the locks of every writer are taken in one
+// order and no two single statements deadlock. Uses no C++ object with a destructor across
+// PostgreSQL calls: everything is palloc'd in a per-chunk memory context.
+#pragma once
+
+#include "cache_update.hpp"
+
+extern "C" {
+#include "postgres.h"
+#include "access/tupdesc.h"
+#include "datatype/timestamp.h"
+#include "utils/tuplestore.h"
+}
+
+namespace reliability::pg {
+
+constexpr int kChunkMachines = 4096;
+constexpr int kMaxFreshPerMachine = 16;  // more late rows than this: recompute the machine in full
+
+enum class CacheMode { Slide, Full, Truncated };
+
+// A statement's fresh observations: the engine asks, after locking a chunk, for those of
+// the given machines that lie before their cached computed_at (the only ones a slide needs).
+struct FreshSource {
+    // Earliest fresh row per machine of the request (parallel to machine_ids), or nullptr:
+    // a machine whose earliest row is not before its computed_at needs no collect().
+    const TimestampTz* earliest = nullptr;
+    // Appends to (machine[], at[]) the rows of `machines` (sorted) before before[i], sorted
+    // by (machine, at), at most kMaxFreshPerMachine + 1 per machine. May ereport().
+    void (*collect)(void* context, const int64* machines, const TimestampTz* before, int n, int64* machine_out,
+                    TimestampTz* at_out, int* n_out) = nullptr;
+    void* context = nullptr;
+};
+
+struct CacheRequest {
+    const int64* machine_ids = nullptr;  // sorted, distinct
+    int n_machines = 0;
+    TimestampTz as_of = 0;
+    CacheMode mode = CacheMode::Slide;
+    DataTable truncated = DataTable::Observations;  // CacheMode::Truncated
+    bool ratings_changed = false;
+    bool create_missing = false;         // insert placeholder rows for machines without one
+    const int64* full_ids = nullptr;     // sorted: these in full whatever the mode
+    int n_full_ids = 0;
+    FreshSource fresh;
+    // Emit the rows into this tuplestore (reliability.scores' shape) instead of writing them:
+    // the 0.1.0 and 0.2.0 SQL's _recompute functions, served by this module.
+    Tuplestorestate* emit_to = nullptr;
+    TupleDesc emit_desc = nullptr;
+};
+
+// Runs the request; returns the number of cached rows written (or emitted). May ereport().
+int64 update_cache(const CacheRequest& request);
+
+// Sorts and removes duplicates in place; returns the new count.
+int sort_unique(int64* ids, int n);
+
+}  // namespace reliability::pg

@@ -1,0 +1,193 @@
+// cache_update.hpp: a cached row moved forward through plan_update() and update_row() must
+// equal the row computed in full from all rows (SPEC §5: the cache equals score() exactly),
+// whether the engine slides it or reads it in full; after_truncate() keeps what the
+// truncated table does not touch. The reference is measure() over all rows and the window,
+// plus snapshot() of those totals (both checked by hand in their own tests).
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "availability.hpp"
+#include "cache_update.hpp"
+#include "test_support.hpp"
+
+namespace reliability {
+namespace {
+
+using namespace reliability::testing;
+
+ScoreParameters params() {
+    ScoreParameters p;
+    p.score_window_us = 2 * kHour;
+    p.max_gap_us = 15 * kMin;
+    p.min_history_us = kHour;
+    return p;
+}
+
+std::vector<Observation> rows_in(const std::vector<Observation>& all, ObservationRange r) {
+    std::vector<Observation> out;
+    for (const Observation& o : all)
+        if (o.at >= r.from && o.at < r.to) out.push_back(o);
+    return out;
+}
+
+// What the engine would do: read the plan's ranges from `all`, then update.
+std::optional<UpdatedRow> run(const CachedRow& cached, const std::vector<Observation>& all, Micros as_of,
+                              std::vector<Micros> fresh, bool force_full, const ScoreParameters& p) {
+    std::optional<Micros> earliest;
+    if (!fresh.empty()) earliest = fresh.front();
+    const UpdatePlan plan = plan_update(cached, as_of, earliest, force_full, p);
+    const std::vector<Observation> old_end = rows_in(all, plan.old_end);
+    const std::vector<Observation> new_end = rows_in(all, plan.new_end);
+    MachineData data;
+    data.old_end = old_end;
+    data.new_end = new_end;
+    data.fresh = Span<Micros>(fresh.data(), fresh.size());
+    data.interruptions = 2;
+    if (plan.full) {
+        data.rating_count = 3;
+        data.rating_sum = 14;
+        for (const Observation& o : all)
+            if (o.at < plan.b2) data.last_before_window = o.at;
+    }
+    return update_row(plan, cached, data, p);
+}
+
+// The reference: the whole window measured from every row.
+UpdatedRow reference(const std::vector<Observation>& all, Micros b2, const ScoreParameters& p) {
+    const Availability a = measure(all.data(), all.size(), Window::bounded(b2 - p.score_window_us, b2), p.max_gap_us);
+    UpdatedRow row;
+    row.computed_at = b2;
+    row.score = snapshot(a.online_us, a.offline_us, p.score_window_us, 2, rating_part(3, 14, p), p);
+    for (const Observation& o : all)
+        if (o.at < b2) row.last_observed = o.at;
+    return row;
+}
+
+CachedRow as_cached(const UpdatedRow& row) {
+    CachedRow c;
+    c.computed_at = row.computed_at;
+    c.totals = WindowTotals{row.score.online_us, row.score.offline_us};
+    c.rating = row.score.rating;
+    c.last_observed = row.last_observed;
+    c.interruptions = row.score.interruptions;
+    return c;
+}
+
+void expect_same(const UpdatedRow& got, const UpdatedRow& want) {
+    EXPECT_EQ(got.computed_at, want.computed_at);
+    EXPECT_EQ(got.last_observed, want.last_observed);
+    EXPECT_EQ(got.score.online_us, want.score.online_us);
+    EXPECT_EQ(got.score.offline_us, want.score.offline_us);
+    EXPECT_EQ(got.score.score, want.score.score);
+    EXPECT_EQ(got.score.tier, want.score.tier);
+    EXPECT_EQ(got.score.rating.count, want.score.rating.count);
+    EXPECT_EQ(got.score.rating.mean, want.score.rating.mean);
+}
+
+TEST(CacheUpdate, NoCacheIsComputedInFull) {
+    const ScoreParameters p = params();
+    const std::vector<Observation> all{on(0), off(10 * kMin), on(20 * kMin)};
+    const UpdatePlan plan = plan_update(CachedRow{}, kHour, std::nullopt, false, p);
+    EXPECT_TRUE(plan.full);
+    EXPECT_EQ(plan.b2, kHour);
+    EXPECT_EQ(plan.new_end.from, kHour - 2 * kHour - 15 * kMin);
+    auto row = run(CachedRow{}, all, kHour, {}, false, p);
+    ASSERT_TRUE(row);
+    expect_same(*row, reference(all, kHour, p));
+    // on [0,10) + [20,35) = 25 min, off [10,20) = 10 min (hand-computed, max_gap 15 min)
+    EXPECT_EQ(row->score.online_us, 25 * kMin);
+    EXPECT_EQ(row->score.offline_us, 10 * kMin);
+}
+
+TEST(CacheUpdate, PollCyclesSlideToTheFullAnswer) {
+    const ScoreParameters p = params();
+    std::mt19937 rng(7);
+    std::vector<Observation> all;
+    for (Micros t = 0; t < 3 * kHour; t += 5 * kMin) all.push_back(Observation{t, rng() % 10 != 0});
+    UpdatedRow cached = reference(all, 3 * kHour, p);
+    for (Micros t = 3 * kHour; t < 6 * kHour; t += 5 * kMin) {
+        all.push_back(Observation{t, rng() % 10 != 0});  // the poll: a fresh row at now
+        const Micros now = t + kSec;
+        const UpdatePlan plan = plan_update(as_cached(cached), now, std::nullopt, false, p);
+        EXPECT_FALSE(plan.full);
+        auto row = run(as_cached(cached), all, now, {}, false, p);
+        ASSERT_TRUE(row);
+        expect_same(*row, reference(all, now, p));
+        cached = *row;
+    }
+}
+
+TEST(CacheUpdate, LateRowsSlideWithTheirTimes) {
+    const ScoreParameters p = params();
+    std::vector<Observation> all;
+    for (Micros t = 0; t < 4 * kHour; t += 10 * kMin) all.push_back(on(t));
+    const UpdatedRow cached = reference(all, 4 * kHour, p);
+    // two late rows inside the cached window, then the cache moves on by a minute
+    all.push_back(off(3 * kHour + 5 * kMin));
+    all.push_back(off(3 * kHour + 25 * kMin));
+    std::sort(all.begin(), all.end());
+    auto row = run(as_cached(cached), all, 4 * kHour + kMin, {3 * kHour + 5 * kMin, 3 * kHour + 25 * kMin}, false, p);
+    ASSERT_TRUE(row);
+    expect_same(*row, reference(all, 4 * kHour + kMin, p));
+    // a late row before the new window's start cannot slide: the plan reads in full
+    EXPECT_TRUE(plan_update(as_cached(cached), 4 * kHour + kMin, Micros{kHour}, false, p).full);
+}
+
+TEST(CacheUpdate, ComputedAtNeverMovesBack) {
+    const ScoreParameters p = params();
+    CachedRow c;
+    c.computed_at = 5 * kHour;
+    EXPECT_EQ(plan_update(c, 4 * kHour, std::nullopt, false, p).b2, 5 * kHour);
+    EXPECT_EQ(plan_update(c, 6 * kHour, std::nullopt, true, p).b2, 6 * kHour);
+}
+
+TEST(CacheUpdate, FullWithNoRowInTheWindowKeepsTheLastObservation) {
+    const ScoreParameters p = params();
+    const std::vector<Observation> all{on(0)};
+    auto row = run(CachedRow{}, all, 10 * kHour, {}, true, p);
+    ASSERT_TRUE(row);
+    EXPECT_EQ(row->last_observed, Micros{0});
+    EXPECT_EQ(row->score.online_us, 0);
+    EXPECT_EQ(row->score.tier, Tier::New);
+}
+
+TEST(CacheUpdate, InconsistentCacheAsksForAFullRead) {
+    const ScoreParameters p = params();
+    std::vector<Observation> all;
+    for (Micros t = 0; t < 3 * kHour; t += 5 * kMin) all.push_back(on(t));
+    CachedRow cached = as_cached(reference(all, 3 * kHour, p));
+    cached.totals.offline_us = 3 * kHour;  // a cache that cannot be: more covered time than the window
+    EXPECT_FALSE(run(cached, all, 3 * kHour + kMin, {}, false, p).has_value());
+}
+
+TEST(CacheUpdate, AfterTruncate) {
+    const ScoreParameters p = params();
+    std::vector<Observation> all;
+    for (Micros t = 0; t < 3 * kHour; t += 5 * kMin) all.push_back(Observation{t, t % (30 * kMin) != 0});
+    const UpdatedRow full = reference(all, 3 * kHour, p);
+    const CachedRow cached = as_cached(full);
+    // observations gone: no covered time, no last observation; interruptions and ratings kept
+    auto no_obs = after_truncate(cached, DataTable::Observations, p);
+    ASSERT_TRUE(no_obs);
+    EXPECT_EQ(no_obs->computed_at, 3 * kHour);
+    EXPECT_EQ(no_obs->score.online_us, 0);
+    EXPECT_FALSE(no_obs->last_observed.has_value());
+    EXPECT_EQ(no_obs->score.interruptions, 2);
+    EXPECT_EQ(no_obs->score.rating.count, 3);
+    // ratings gone: the prior alone; the window kept
+    auto no_ratings = after_truncate(cached, DataTable::Ratings, p);
+    ASSERT_TRUE(no_ratings);
+    EXPECT_EQ(no_ratings->score.rating.count, 0);
+    EXPECT_EQ(no_ratings->score.online_us, full.score.online_us);
+    // interruptions gone
+    auto no_interruptions = after_truncate(cached, DataTable::Interruptions, p);
+    ASSERT_TRUE(no_interruptions);
+    EXPECT_EQ(no_interruptions->score.interruptions, 0);
+    // a placeholder row is left to its writer
+    EXPECT_FALSE(after_truncate(CachedRow{}, DataTable::Ratings, p).has_value());
+}
+
+}  // namespace
+}  // namespace reliability
