@@ -15,13 +15,13 @@ UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micr
                                     p.max_gap_us)) {
             plan.full = false;
             plan.slide = *slide;
-            plan.old_end = {slide->head_from, slide->head_to};
-            plan.new_end = {slide->tail_from, slide->tail_to};
+            plan.old_end = {slide->a1, slide->a2};
+            plan.new_end = {slide->tail_start, slide->b2};
             return plan;
         }
     }
     plan.full = true;
-    plan.new_end = {saturating_sub(plan.a2, p.max_gap_us), plan.b2};
+    plan.new_end = {plan.a2, plan.b2};
     return plan;
 }
 
@@ -33,7 +33,6 @@ std::optional<UpdatedRow> update_row(const UpdatePlan& plan, const CachedRow& ca
     if (plan.full) {
         totals = covered_between(data.new_end.data, data.new_end.size, plan.a2, plan.b2, p.max_gap_us);
         if (data.new_end.size > 0) row.last_observed = data.new_end.data[data.new_end.size - 1].at;
-        else row.last_observed = data.last_before_window;
     } else {
         std::optional<WindowTotals> slid = slide(plan.slide, cached.totals, data.old_end, data.new_end, data.fresh);
         if (!slid) return std::nullopt;

@@ -28,7 +28,8 @@ struct UpdatedRow {
     Micros computed_at = 0;
 };
 
-// A range of one machine's observations to read, [from, to).
+// A range of one machine's observations to read: those in [from, to), and the last one
+// before `from` (the only earlier row whose cover can reach into the range).
 struct ObservationRange {
     Micros from = 0, to = 0;
 };
@@ -50,11 +51,10 @@ UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micr
 // What the engine read for one machine.
 struct MachineData {
     Span<Observation> old_end;  // rows of plan.old_end, sorted (empty when full)
-    Span<Observation> new_end;  // rows of plan.new_end, sorted
+    Span<Observation> new_end;  // rows of plan.new_end, sorted: its last row is the last before b2
     Span<Micros> fresh;         // times of the statement's rows before computed_at, sorted
     std::int64_t interruptions = 0;          // in [a2, b2)
     std::optional<std::int64_t> rating_count, rating_sum;  // read when ratings changed or full
-    std::optional<Micros> last_before_window;  // full, no row in new_end: the last one before it
 };
 
 // The new row, or none when the slide turns out inconsistent with the cache (the caller then

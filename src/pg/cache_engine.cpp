@@ -61,13 +61,21 @@ const char* const kInsertPlaceholders =
     "SELECT u.id, 'new'::pg_catalog.text, '-infinity'::pg_catalog.timestamptz FROM pg_catalog.unnest($1) AS u(id) "
     "ORDER BY 1 ON CONFLICT (machine_id) DO NOTHING";
 
-// The ranges' observations in (range, time) order: one machine's ranges are consecutive.
+// Each range's observations with the last one before it, in (range, time) order: one
+// machine's ranges are consecutive. (Only the last row before a range can reach into it, so
+// a poll every minute reads two rows per range, not the fifteen of a max_gap.)
 const char* const kObservations =
     "SELECT r.i, o.observed_at, o.online "
     "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
     "     AS r(i, m, lo, hi) "
-    "JOIN reliability.observations o ON o.machine_id OPERATOR(pg_catalog.=) r.m "
-    " AND o.observed_at OPERATOR(pg_catalog.>=) r.lo AND o.observed_at OPERATOR(pg_catalog.<) r.hi "
+    "CROSS JOIN LATERAL ("
+    "  (SELECT p.observed_at, p.online FROM reliability.observations p "
+    "    WHERE p.machine_id OPERATOR(pg_catalog.=) r.m AND p.observed_at OPERATOR(pg_catalog.<) r.lo "
+    "    ORDER BY p.observed_at DESC LIMIT 1) "
+    "  UNION ALL "
+    "  (SELECT q.observed_at, q.online FROM reliability.observations q "
+    "    WHERE q.machine_id OPERATOR(pg_catalog.=) r.m AND q.observed_at OPERATOR(pg_catalog.>=) r.lo "
+    "      AND q.observed_at OPERATOR(pg_catalog.<) r.hi)) AS o "
     "ORDER BY r.i, o.observed_at";
 
 const char* const kInterruptions =
@@ -83,19 +91,12 @@ const char* const kRatings =
     "     AS r(i, m, lo, hi) "
     "LEFT JOIN reliability.ratings x ON x.machine_id OPERATOR(pg_catalog.=) r.m GROUP BY r.i";
 
-// The last observation before hi (a machine recomputed in full with none in its window).
-const char* const kLastBefore =
-    "SELECT r.i, (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
-    "             WHERE o.machine_id OPERATOR(pg_catalog.=) r.m AND o.observed_at OPERATOR(pg_catalog.<) r.hi) "
-    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
-    "     AS r(i, m, lo, hi)";
-
 const char* const kAutoBlacklist = "SELECT reliability._auto_blacklist($1)";
 
 // The statements, prepared on first use (the 0.1.0 install script, still served, has no
 // _auto_blacklist(): nothing is prepared that a caller does not run).
 enum Statement { kLockRowsStatement, kMissingStatement, kInsertPlaceholdersStatement, kObservationsStatement,
-                 kInterruptionsStatement, kRatingsStatement, kLastBeforeStatement, kAutoBlacklistStatement,
+                 kInterruptionsStatement, kRatingsStatement, kAutoBlacklistStatement,
                  kWriteStatement, kStatementCount };
 
 struct Statements {
@@ -181,7 +182,6 @@ SPIPlanPtr plan(Statement which) {
         case kObservationsStatement: sql = kObservations; nargs = 4; types = ranges; break;
         case kInterruptionsStatement: sql = kInterruptions; nargs = 4; types = ranges; break;
         case kRatingsStatement: sql = kRatings; nargs = 4; types = ranges; break;
-        case kLastBeforeStatement: sql = kLastBefore; nargs = 4; types = ranges; break;
         case kAutoBlacklistStatement: sql = kAutoBlacklist; break;
         case kWriteStatement:
             sql = g_statements.write_sql;
@@ -190,7 +190,10 @@ SPIPlanPtr plan(Statement which) {
             break;
         case kStatementCount: break;
     }
-    SPIPlanPtr prepared = SPI_prepare(sql, nargs, const_cast<Oid*>(types));
+    // Generic plans: a custom plan per call (the default while arrays of every size arrive)
+    // would plan each statement again every time; the generic ones (nested loops over the
+    // arrays, index scans) suit one machine as well as a whole poll cycle.
+    SPIPlanPtr prepared = SPI_prepare_cursor(sql, nargs, const_cast<Oid*>(types), CURSOR_OPT_GENERIC_PLAN);
     if (prepared == nullptr) elog(ERROR, "reliability: preparing a cache statement failed: %s", SPI_result_code_string(SPI_result));
     if (SPI_keepplan(prepared) != 0) elog(ERROR, "reliability: keeping a cache statement failed");
     p = prepared;
@@ -261,7 +264,6 @@ struct Machine {  // trivially destructible: lives in palloc'd arrays
     bool ratings_read;
     std::int64_t rating_count, rating_sum;
     bool retry;       // slide inconsistent: read again in full
-    bool need_last;   // full with no row in its window: last observation read afterwards
     bool has_result;
     UpdatedRow result;
 };
@@ -439,7 +441,6 @@ void compute_machine(Chunk& c, Machine& m, const RowBuffer& old_end, const RowBu
     }
     m.result = *row;
     m.has_result = true;
-    m.need_last = m.plan.full && new_end.n == 0;
 }
 
 // Streams the selected machines' observations through a cursor, one machine at a time in
@@ -498,22 +499,6 @@ void read_rows_and_compute(Chunk& c, const bool* selected) {
     SPI_cursor_close(portal);
     MemoryContextSwitchTo(mine);
     finish_until(c.n);
-
-    // The last observation of machines with none in their window (it may lie before it).
-    Ranges last(c.n);
-    for (int i = 0; i < c.n; ++i)
-        if (selected[i] && c.machines[i].need_last) last.add(i, c.machines[i].id, c.machines[i].plan.b2, c.machines[i].plan.b2);
-    if (last.n == 0) return;
-    last.params(args);
-    const uint64 n_last = run(plan(kLastBeforeStatement), args, SPI_OK_SELECT, "reading last observations");
-    for (uint64 k = 0; k < n_last; ++k) {
-        bool isnull;
-        HeapTuple t = SPI_tuptable->vals[k];
-        Machine& m = c.machines[DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull))];
-        Datum at = SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull);
-        m.result.last_observed = isnull ? std::nullopt : std::optional<Micros>(DatumGetTimestampTz(at));
-    }
-    SPI_freetuptable(SPI_tuptable);
 }
 
 void compute_truncated(Chunk& c) {

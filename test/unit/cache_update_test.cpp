@@ -25,10 +25,15 @@ ScoreParameters params() {
     return p;
 }
 
+// The rows the engine reads for a range: those in [from, to) and the last one before from.
 std::vector<Observation> rows_in(const std::vector<Observation>& all, ObservationRange r) {
     std::vector<Observation> out;
-    for (const Observation& o : all)
-        if (o.at >= r.from && o.at < r.to) out.push_back(o);
+    const Observation* before = nullptr;
+    for (const Observation& o : all) {
+        if (o.at < r.from) before = &o;
+        else if (o.at < r.to) out.push_back(o);
+    }
+    if (before != nullptr) out.insert(out.begin(), *before);
     return out;
 }
 
@@ -48,8 +53,6 @@ std::optional<UpdatedRow> run(const CachedRow& cached, const std::vector<Observa
     if (plan.full) {
         data.rating_count = 3;
         data.rating_sum = 14;
-        for (const Observation& o : all)
-            if (o.at < plan.b2) data.last_before_window = o.at;
     }
     return update_row(plan, cached, data, p);
 }
@@ -92,7 +95,7 @@ TEST(CacheUpdate, NoCacheIsComputedInFull) {
     const UpdatePlan plan = plan_update(CachedRow{}, kHour, std::nullopt, false, p);
     EXPECT_TRUE(plan.full);
     EXPECT_EQ(plan.b2, kHour);
-    EXPECT_EQ(plan.new_end.from, kHour - 2 * kHour - 15 * kMin);
+    EXPECT_EQ(plan.new_end.from, kHour - 2 * kHour);
     auto row = run(CachedRow{}, all, kHour, {}, false, p);
     ASSERT_TRUE(row);
     expect_same(*row, reference(all, kHour, p));
