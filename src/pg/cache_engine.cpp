@@ -61,22 +61,27 @@ const char* const kInsertPlaceholders =
     "SELECT u.id, 'new'::pg_catalog.text, '-infinity'::pg_catalog.timestamptz FROM pg_catalog.unnest($1) AS u(id) "
     "ORDER BY 1 ON CONFLICT (machine_id) DO NOTHING";
 
-// Each range's observations with the last one before it, in (range, time) order: one
-// machine's ranges are consecutive. (Only the last row before a range can reach into it, so
-// a poll every minute reads two rows per range, not the fifteen of a max_gap.)
-const char* const kObservations =
-    "SELECT r.i, o.observed_at, o.online "
-    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
-    "     AS r(i, m, lo, hi) "
-    "CROSS JOIN LATERAL ("
-    "  (SELECT p.observed_at, p.online FROM reliability.observations p "
-    "    WHERE p.machine_id OPERATOR(pg_catalog.=) r.m AND p.observed_at OPERATOR(pg_catalog.<) r.lo "
-    "    ORDER BY p.observed_at DESC LIMIT 1) "
-    "  UNION ALL "
-    "  (SELECT q.observed_at, q.online FROM reliability.observations q "
-    "    WHERE q.machine_id OPERATOR(pg_catalog.=) r.m AND q.observed_at OPERATOR(pg_catalog.>=) r.lo "
-    "      AND q.observed_at OPERATOR(pg_catalog.<) r.hi)) AS o "
-    "ORDER BY r.i, o.observed_at";
+// Each range's observations with the last one before it: only the last row before a range
+// can reach into it, so a poll every minute reads two rows per range, not the fifteen of a
+// max_gap. The LATERAL join runs as a nested loop over the ranges, each giving its earlier
+// row, then its rows in index order: (range, time) order without a sort of the whole chunk
+// (a full recompute reads every window). The reader checks that order and falls back to
+// the same query with ORDER BY if a plan ever breaks it.
+#define RELIABILITY_OBSERVATIONS_QUERY                                                                        \
+    "SELECT r.i, o.observed_at, o.online "                                                                    \
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) " \
+    "     AS r(i, m, lo, hi) "                                                                                \
+    "CROSS JOIN LATERAL ("                                                                                    \
+    "  (SELECT p.observed_at, p.online FROM reliability.observations p "                                      \
+    "    WHERE p.machine_id OPERATOR(pg_catalog.=) r.m AND p.observed_at OPERATOR(pg_catalog.<) r.lo "         \
+    "    ORDER BY p.observed_at DESC LIMIT 1) "                                                               \
+    "  UNION ALL "                                                                                            \
+    "  (SELECT q.observed_at, q.online FROM reliability.observations q "                                      \
+    "    WHERE q.machine_id OPERATOR(pg_catalog.=) r.m AND q.observed_at OPERATOR(pg_catalog.>=) r.lo "        \
+    "      AND q.observed_at OPERATOR(pg_catalog.<) r.hi ORDER BY q.observed_at)) AS o"
+const char* const kObservations = RELIABILITY_OBSERVATIONS_QUERY;
+const char* const kObservationsSorted = RELIABILITY_OBSERVATIONS_QUERY " ORDER BY r.i, o.observed_at";
+#undef RELIABILITY_OBSERVATIONS_QUERY
 
 const char* const kInterruptions =
     "SELECT r.i, (SELECT pg_catalog.count(*) FROM reliability.interruptions x "
@@ -96,6 +101,7 @@ const char* const kAutoBlacklist = "SELECT reliability._auto_blacklist($1)";
 // The statements, prepared on first use (the 0.1.0 install script, still served, has no
 // _auto_blacklist(): nothing is prepared that a caller does not run).
 enum Statement { kLockRowsStatement, kMissingStatement, kInsertPlaceholdersStatement, kObservationsStatement,
+                 kObservationsSortedStatement,
                  kInterruptionsStatement, kRatingsStatement, kAutoBlacklistStatement,
                  kWriteStatement, kStatementCount };
 
@@ -180,6 +186,7 @@ SPIPlanPtr plan(Statement which) {
         case kMissingStatement: sql = kMissing; break;
         case kInsertPlaceholdersStatement: sql = kInsertPlaceholders; break;
         case kObservationsStatement: sql = kObservations; nargs = 4; types = ranges; break;
+        case kObservationsSortedStatement: sql = kObservationsSorted; nargs = 4; types = ranges; break;
         case kInterruptionsStatement: sql = kInterruptions; nargs = 4; types = ranges; break;
         case kRatingsStatement: sql = kRatings; nargs = 4; types = ranges; break;
         case kAutoBlacklistStatement: sql = kAutoBlacklist; break;
@@ -444,8 +451,9 @@ void compute_machine(Chunk& c, Machine& m, const RowBuffer& old_end, const RowBu
 }
 
 // Streams the selected machines' observations through a cursor, one machine at a time in
-// memory, computing each as soon as its rows are complete.
-void read_rows_and_compute(Chunk& c, const bool* selected) {
+// memory, computing each as soon as its rows are complete. False (nothing computed) if the
+// rows of the unsorted query came out of (range, time) order.
+bool read_rows_and_compute(Chunk& c, const bool* selected, bool sorted) {
     Ranges ranges(2 * c.n);
     int* machine_of = static_cast<int*>(palloc(sizeof(int) * Max(2 * c.n, 1)));
     bool* is_new_end = static_cast<bool*>(palloc(sizeof(bool) * Max(2 * c.n, 1)));
@@ -474,9 +482,13 @@ void read_rows_and_compute(Chunk& c, const bool* selected) {
     Datum args[4];
     ranges.params(args);
     MemoryContext mine = CurrentMemoryContext;
-    Portal portal = SPI_cursor_open(nullptr, plan(kObservationsStatement), args, nullptr, false);
+    Portal portal = SPI_cursor_open(nullptr, plan(sorted ? kObservationsSortedStatement : kObservationsStatement), args,
+                                    nullptr, false);
     MemoryContextSwitchTo(mine);
-    for (;;) {
+    int last_range = -1;
+    TimestampTz last_at = DT_NOBEGIN;
+    bool in_order = true;
+    while (in_order) {
         CHECK_FOR_INTERRUPTS();
         SPI_cursor_fetch(portal, true, 10000);
         MemoryContextSwitchTo(mine);
@@ -486,19 +498,34 @@ void read_rows_and_compute(Chunk& c, const bool* selected) {
             HeapTuple t = SPI_tuptable->vals[k];
             bool isnull;
             const int range = DatumGetInt32(SPI_getbinval(t, d, 1, &isnull));
+            const Observation o{DatumGetTimestampTz(SPI_getbinval(t, d, 2, &isnull)), get_bool(t, d, 3, &isnull)};
+            if (range < last_range || (range == last_range && o.at <= last_at)) {
+                in_order = false;
+                break;
+            }
+            last_range = range;
+            last_at = o.at;
             const int i = machine_of[range];
             if (i != current) {
                 finish_until(i);
                 current = i;
             }
-            const Observation o{DatumGetTimestampTz(SPI_getbinval(t, d, 2, &isnull)), get_bool(t, d, 3, &isnull)};
             (is_new_end[range] ? new_end : old_end).push(o);
         }
         SPI_freetuptable(SPI_tuptable);
     }
     SPI_cursor_close(portal);
     MemoryContextSwitchTo(mine);
+    if (!in_order) {  // forget what was computed; the caller reads again, sorted
+        for (int i = 0; i < c.n; ++i) {
+            if (!selected[i]) continue;
+            c.machines[i].has_result = false;
+            c.machines[i].retry = false;
+        }
+        return false;
+    }
     finish_until(c.n);
+    return true;
 }
 
 void compute_truncated(Chunk& c) {
@@ -628,7 +655,7 @@ int64 update_cache(const CacheRequest& r) {
             for (int pass = 0; pass < 2; ++pass) {  // the second pass: slides found inconsistent, in full
                 plan_machines(c, selected);
                 read_counts(c, selected);
-                read_rows_and_compute(c, selected);
+                if (!read_rows_and_compute(c, selected, false)) (void)read_rows_and_compute(c, selected, true);
                 bool again = false;
                 for (int i = 0; i < c.n; ++i) {
                     selected[i] = c.machines[i].retry && !c.machines[i].has_result;

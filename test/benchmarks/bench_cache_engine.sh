@@ -105,7 +105,7 @@ self=$here/$(basename "${BASH_SOURCE[0]}")
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 PAGER=cat PSQL_PAGER=cat
 export RUNS=${RUNS:-5} COPY_RUNS=${COPY_RUNS:-3} SCALE=${SCALE:-1}
 export FLEET=${FLEET:-20000} HISTORY=${HISTORY:-576} WAL_MACHINES=${WAL_MACHINES:-10000} WAL_CYCLES=${WAL_CYCLES:-20}
-export WAL_BATCHES=${WAL_BATCHES:-3}
+export WAL_BATCHES=${WAL_BATCHES:-3} STEADY_WINDOW=${STEADY_WINDOW:-1 day}
 export PGBENCH_SECONDS=${PGBENCH_SECONDS:-6}
 scaled() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s + 0.5); print (v < 1 ? 1 : v) }'; }
 export BIG_MACHINES=${BIG_MACHINES:-$(scaled 10000)} BIG_DAYS=${BIG_DAYS:-30}
@@ -299,6 +299,15 @@ for b in $(seq 1 "$WAL_BATCHES"); do
     psql_q -d fleet -c 'VACUUM reliability.scores'
     scores_state fleet "vacuumed_$b"
 done
+# (3b) Steady state: every machine's window full (score_window shorter than the fleet's
+# history), as after a machine's first score_window on a real fleet: a poll then changes a
+# machine's score only when the new row's state differs from the one leaving the window.
+psql_q -d fleet -c "UPDATE reliability.settings SET score_window = '$STEADY_WINDOW'" -c 'VACUUM reliability.scores'
+scores_state fleet before_steady
+wal_batch trigger steady
+scores_state fleet after_steady
+wal_batch plain steady
+psql_q -d fleet -c "UPDATE reliability.settings SET score_window = '30 days'" -c 'VACUUM reliability.scores'
 check_cache after_wal_cycles fleet 97
 psql_q -d fleet -c 'VACUUM (ANALYZE) reliability.observations, bench.obs_plain, reliability.scores'
 
@@ -491,7 +500,7 @@ p_plain=$(awk -F'\t' '$1 == "plain" && $2 != 0 { print $3 }' "$out/pgbench.tsv" 
 p_added=$(awk -F'\t' '$2 != 0 { if ($1 == "trigger") t[$2] = $3; else if ($1 == "plain") p[$2] = $3 }
                      END { for (r in t) if (r in p) print t[r] - p[r] }' "$out/pgbench.tsv" | med)
 walsum() {  # label batch(number or "all") first|rest|all -> bytes
-    awk -F'\t' -v l="$1" -v b="$2" -v w="$3" '$1 == l && ($2 == b || b == "all") && (w == "all" || (w == "first" && $3 == 1) || (w == "rest" && $3 > 1)) { s += $4 }
+    awk -F'\t' -v l="$1" -v b="$2" -v w="$3" '$1 == l && ($2 == b || (b == "all" && $2 != "steady")) && (w == "all" || (w == "first" && $3 == 1) || (w == "rest" && $3 > 1)) { s += $4 }
         END { print s + 0 }' "$out/wal.tsv"
 }
 walrows() {  # batch(number or "all") first|rest|all -> rows
@@ -499,7 +508,7 @@ walrows() {  # batch(number or "all") first|rest|all -> rows
     case $2 in first) echo $((WAL_MACHINES * nb)) ;; rest) echo $((WAL_MACHINES * (WAL_CYCLES - 1) * nb)) ;; all) echo $((WAL_MACHINES * WAL_CYCLES * nb)) ;; esac
 }
 walmed() {  # label batch(number or "all") -> median bytes per row of one cycle, cycles 2..N
-    awk -F'\t' -v l="$1" -v b="$2" -v n="$WAL_MACHINES" '$1 == l && ($2 == b || b == "all") && $3 > 1 { print $4 / n }' "$out/wal.tsv" | med |
+    awk -F'\t' -v l="$1" -v b="$2" -v n="$WAL_MACHINES" '$1 == l && ($2 == b || (b == "all" && $2 != "steady")) && $3 > 1 { print $4 / n }' "$out/wal.tsv" | med |
         awk '{ printf "%.0f", $1 }'
 }
 per_row() { awk -v b="$1" -v r="$2" 'BEGIN { printf "%.0f", b / r }'; }
@@ -524,6 +533,8 @@ echo "| (1) poll cycle of $FLEET rows, with / without triggers | ≤ 3× | $(rat
 echo "| (2) one-row INSERT, latency added by the triggers (pgbench -c 2) | ≤ 0.7 ms | $(ms "$p_added") | $(verdict "$p_added" 0.7) |"
 echo "| (3) WAL per polled row, with / without triggers, all $((WAL_BATCHES * WAL_CYCLES)) cycles (a CHECKPOINT every $WAL_CYCLES) | ≤ 2× | $(ratio "$wal_t_all" "$wal_p_all") ($wal_t_all vs $wal_p_all bytes) | $(verdict "$(awk -v a="$wal_t_all" -v b="$wal_p_all" 'BEGIN { print a / b }')" 2) |"
 echo "| (3) the same, median cycle without full-page images (cycles 2–$WAL_CYCLES of each batch) | ≤ 2× | $(ratio "$wal_t_med" "$wal_p_med") ($wal_t_med vs $wal_p_med bytes) | $(verdict "$(awk -v a="$wal_t_med" -v b="$wal_p_med" 'BEGIN { print a / b }')" 2) |"
+wal_t_steady=$(walmed trigger steady); wal_p_steady=$(walmed plain steady)
+echo "| (3) the same in the steady state (every window full: \`score_window = '$STEADY_WINDOW'\` over $HISTORY rows of 5 minutes), median cycle | ≤ 2× | $(ratio "$wal_t_steady" "$wal_p_steady") ($wal_t_steady vs $wal_p_steady bytes) | $(verdict "$(awk -v a="$wal_t_steady" -v b="$wal_p_steady" 'BEGIN { print a / b }')" 2) |"
 echo "| (3) growth of the indexes of \`reliability.scores\`, batches of $WAL_CYCLES cycles, a VACUUM after each | bounded | $idx_growths | $(if [ "$(idx_growth "$WAL_BATCHES")" -le $(( $(idx_growth 1) / 2 )) ]; then echo "levels off"; else echo "**keeps growing**"; fi) |"
 echo "| (4a) COPY of $n_copy rows with triggers: peak private memory (RssAnon) | ≤ 256 MB | $(mb "$copy_anon_t") | $(verdict "$copy_anon_t" 262144) |"
 echo "| (4a) the same: peak RSS (VmHWM, shared buffers included) | ≤ 256 MB | $(mb "$copy_hwm_t") | $(verdict "$copy_hwm_t" 262144) |"
@@ -575,8 +586,8 @@ echo "cycle leaves it out)."
 echo
 echo "| batch | WAL bytes per row | with triggers | trigger-less twin | ratio |"
 echo "|---|---|---:|---:|---:|"
-for b in $(seq 1 "$WAL_BATCHES") all; do
-    bl=$b; [ "$b" = all ] && bl="all $WAL_BATCHES"
+for b in $(seq 1 "$WAL_BATCHES") all steady; do
+    bl=$b; [ "$b" = all ] && bl="all $WAL_BATCHES"; [ "$b" = steady ] && bl="steady state"
     for w in all first med; do
         case $w in
             all) wl="all $WAL_CYCLES cycles"; [ "$b" = all ] && wl="all $((WAL_BATCHES * WAL_CYCLES)) cycles" ;;
@@ -597,7 +608,7 @@ hot() {  # from to
         END { u = u1 - u0; h = h1 - h0; if (u > 0) printf "%d of %d updates HOT (%.1f %%)", h, u, 100 * h / u; else print "no updates" }' "$out/scores_state.tsv"
 }
 echo "HOT updates of \`reliability.scores\` (\`pg_stat_user_tables\`): $(for b in $(seq 1 "$WAL_BATCHES"); do
-    prev=before; [ "$b" -gt 1 ] && prev=vacuumed_$((b - 1)); printf '%sbatch %s: %s' "${hsep:-}" "$b" "$(hot "$prev" "after_$b")"; hsep="; "; done)."
+    prev=before; [ "$b" -gt 1 ] && prev=vacuumed_$((b - 1)); printf '%sbatch %s: %s' "${hsep:-}" "$b" "$(hot "$prev" "after_$b")"; hsep="; "; done); steady state: $(hot before_steady after_steady)."
 echo
 echo "| \`reliability.scores\` | heap | all indexes | per index | dead tuples |"
 echo "|---|---:|---:|---|---:|"
@@ -708,10 +719,14 @@ echo
 echo "Interpretation (computed from the figures above):"
 echo
 n_idx=$(awk -F'\t' '$1 == "before" { print split($3, x, ",") }' "$out/scores_state.tsv")
-hot_all=$(awk -F'\t' '$1 == "before" { u0 = $5; h0 = $6 } { u1 = $5; h1 = $6 } END { if (u1 > u0) printf "%.1f", 100 * (h1 - h0) / (u1 - u0); else print "n/a" }' "$out/scores_state.tsv")
+hot_pct() {  # from to -> percent of the updates between the two states that were HOT
+    awk -F'\t' -v f="$1" -v t="$2" '$1 == f { u0 = $5; h0 = $6 } $1 == t { u1 = $5; h1 = $6 } END { if (u1 > u0) printf "%.1f", 100 * (h1 - h0) / (u1 - u0); else print "n/a" }' "$out/scores_state.tsv"
+}
+hot_all=$(hot_pct before "after_$WAL_BATCHES")
+hot_steady=$(hot_pct before_steady after_steady)
 echo "- (1) The triggers make the $FLEET-row poll INSERT $(awk -v v="$poll_ratio" 'BEGIN { printf "%.2f×", v }') as slow (run by run; goal ≤ 3×): $(pair diff poll_trigger poll_plain | med | awk -v n="$FLEET" '{ printf "%.1f µs", $1 * 1000 / n }') of trigger work per polled row."
 echo "- (2) A one-row INSERT takes $(ms "$p_trig") with the triggers and $(ms "$p_plain") without: the triggers add $(ms "$p_added") (goal ≤ 0.7 ms)."
-echo "- (3) Over all cycles, checkpoints included, the triggers write $(ratio "$wal_t_all" "$wal_p_all") the WAL of the twin; in a cycle without full-page images $(ratio "$wal_t_med" "$wal_p_med") ($wal_t_med vs $wal_p_med bytes a row). $hot_all % of the updates of \`reliability.scores\` were HOT: an update that changes \`score\` cannot be HOT while \`score\` is indexed, so each one writes a new heap tuple and an entry in each of the $n_idx indexes of \`reliability.scores\` (see the WAL records above). Without VACUUM its heap grows by one tuple per polled row; after a VACUUM the space is reused."
+echo "- (3) Over all cycles, checkpoints included, the triggers write $(ratio "$wal_t_all" "$wal_p_all") the WAL of the twin; in a cycle without full-page images $(ratio "$wal_t_med" "$wal_p_med") ($wal_t_med vs $wal_p_med bytes a row). In batches 1–$WAL_BATCHES every window is still filling (2 days of rows in a 30-day window), so every poll changes every score: $hot_all % of the updates of \`reliability.scores\` were HOT, because an update that changes \`score\` cannot be HOT while \`score\` is indexed; each writes a new heap tuple (on the same page: fillfactor 50) and an entry in each of the $n_idx indexes (see the WAL records above). In the steady state, where a poll changes a score only when the new row's state differs from the one leaving the window, $hot_steady % were HOT and the triggers write $(ratio "$wal_t_steady" "$wal_p_steady") the twin's WAL ($wal_t_steady vs $wal_p_steady bytes a row)."
 echo "- (4) VmHWM is mostly shared buffers: the COPY with the triggers peaks at $(mb "$copy_hwm_t") of which $(mb "$(memcol copy_trigger 13 | med)") are shared buffers (RssShmem), with shared_buffers = $SHARED_BUFFERS; any statement that reads more than that reaches VmHWM ≥ shared_buffers, so the private memory (RssAnon) is the figure to hold against a memory goal."
 echo "- (4a) COPY times: with the triggers $(ms "$copy_ms_t"), into the twin with the foreign key $(ms "$copy_ms_fk") ($(ratio "$copy_ms_t" "$copy_ms_fk")), without it $(ms "$copy_ms_nofk") ($(ratio "$copy_ms_t" "$copy_ms_nofk")). Private memory: $(mb "$copy_anon_t") with the triggers, $(mb "$copy_anon_fk") for the foreign key alone, $(mb "$copy_anon_nofk") without it: the foreign key's after-trigger queue accounts for $(mb "$(awk -v a="$copy_anon_fk" -v b="$copy_anon_nofk" 'BEGIN { print a - b }')"), the extension's triggers for $(mb "$(awk -v a="$copy_anon_t" -v b="$copy_anon_fk" 'BEGIN { print a - b }')") more."
 echo "- (4b)/(4c) \`rebuild()\` takes $(ms "$rb_ms") and a settings change $(ms "$st_ms") for $BIG_MACHINES machines and $(info big_rows) rows; their private memory stays within $(mb "$(memcol rebuild 12 | med)") and $(mb "$(memcol settings 12 | med)") (a fresh session: $(mb "$base_anon"))."

@@ -143,6 +143,10 @@ RETURNS bigint LANGUAGE plpgsql AS \$\$ BEGIN PERFORM public.note('$s._apply(tex
 CREATE FUNCTION $s._apply(machine_ids bigint[], fresh_machine bigint[], fresh_at timestamptz[], as_of timestamptz,
                           in_full boolean, ratings_changed boolean, create_missing boolean)
 RETURNS bigint LANGUAGE plpgsql AS \$\$ BEGIN PERFORM public.note('$s._apply(7 arguments)'); RETURN 0; END \$\$;
+CREATE FUNCTION $s._update_cache(machine_ids text, as_of timestamptz, in_full boolean, create_missing boolean)
+RETURNS bigint LANGUAGE plpgsql AS \$\$ BEGIN PERFORM public.note('$s._update_cache(text, ...)'); RETURN 0; END \$\$;
+CREATE FUNCTION $s._auto_blacklist(machine_ids text) RETURNS void LANGUAGE plpgsql
+AS \$\$ BEGIN PERFORM public.note('$s._auto_blacklist(text)'); END \$\$;
 CREATE FUNCTION $s._finite(ts timestamptz, what varchar) RETURNS timestamptz LANGUAGE plpgsql
 AS \$\$ BEGIN PERFORM public.note('$s._finite(timestamptz, varchar)'); RETURN ts; END \$\$;
 CREATE FUNCTION $s.now() RETURNS timestamptz LANGUAGE plpgsql
@@ -322,7 +326,7 @@ for stmt in "CREATE FUNCTION reliability.f() RETURNS int LANGUAGE sql AS 'SELECT
             "ALTER SCHEMA reliability OWNER TO $ATTACKER" \
             "DROP SCHEMA reliability CASCADE" \
             "CREATE OR REPLACE FUNCTION reliability.machine(provider text, external_id text) RETURNS bigint LANGUAGE sql AS 'SELECT 1::bigint'" \
-            "ALTER FUNCTION reliability._apply(bigint[], bigint[], timestamptz[], timestamptz, boolean, boolean, boolean, bigint[]) RENAME TO x" \
+            "ALTER FUNCTION reliability._update_cache(bigint[], timestamptz, boolean, boolean) RENAME TO x" \
             ; do
     out=$(atk $db -v VERBOSITY=sqlstate -c "$stmt" 2>&1)
     if [ $? -ne 0 ] && grep -q 42501 <<<"$out"; then ok "B: the database owner is refused (42501): ${stmt:0:70}"

@@ -10,7 +10,7 @@
 #     observations (multi-row INSERT, COPY, a machine without a cached row yet): the cached
 #     rows are exact afterwards;
 #   - monitor cannot INSERT / UPDATE / DELETE / TRUNCATE reliability.scores, UPDATE
-#     reliability.settings, or call reliability._apply / _recompute / refresh / rebuild or
+#     reliability.settings, or call reliability._update_cache / refresh / rebuild or
 #     the internal helpers (SQLSTATE 42501);
 #   - hostile functions, aggregates and operators in schema public (now(), count(*), unnest,
 #     array_agg, max, min, sum, string_agg, exp, round, abs, date_part, isfinite,
@@ -222,12 +222,11 @@ expect_denied "UPDATE reliability.observations" "UPDATE reliability.observations
 expect_denied "DELETE FROM reliability.observations" "DELETE FROM reliability.observations"
 expect_denied "INSERT INTO reliability.ratings" "INSERT INTO reliability.ratings (machine_id, user_id, stars) VALUES (1, 'm', 5)"
 expect_denied "INSERT INTO reliability.blacklist" "INSERT INTO reliability.blacklist (machine_id, kind) VALUES (3, 'manual')"
-expect_denied "call reliability._apply" "SELECT reliability._apply(ARRAY[1::bigint], NULL, NULL, pg_catalog.now(), true, true, true)"
-expect_denied "call reliability._recompute" "SELECT * FROM reliability._recompute(ARRAY[1::bigint], NULL, NULL, pg_catalog.now(), true, true)"
+expect_denied "call reliability._update_cache" "SELECT reliability._update_cache(ARRAY[1::bigint], pg_catalog.now(), true, true)"
 expect_denied "call reliability.refresh()" "SELECT reliability.refresh()"
 expect_denied "call reliability.refresh(as_of)" "SELECT reliability.refresh(pg_catalog.now() OPERATOR(pg_catalog.+) interval '1 day')"
 expect_denied "call reliability.rebuild()" "SELECT reliability.rebuild()"
-expect_denied "call a trigger function" "SELECT reliability._observations_inserted()"
+expect_denied "call a trigger function" "SELECT reliability._data_changed()"
 if [ "$(q -c "SELECT pg_catalog.count(*) FROM pg_proc WHERE proname = '_insert_ends' AND pronamespace = 'reliability'::regnamespace")" = 1 ]; then
     expect_denied "call reliability._insert_ends()" "SELECT reliability._insert_ends()"
 fi
