@@ -129,6 +129,9 @@ REVOKE ALL ON FUNCTION reliability._data_truncated() FROM PUBLIC;
 -- fits on its page, so the update is HOT when the score did not change. CLUSTER rewrites
 -- the (one row per machine) table now, so existing pages get the room too; the clustered
 -- mark is then removed, as a fresh install has none.
+-- One index on score (ORDER BY score DESC NULLS LAST), not two: each update that changes a
+-- score wrote an entry in both.
+DROP INDEX reliability.scores_scored_idx;
 ALTER TABLE reliability.scores SET (fillfactor = 50);
 CLUSTER reliability.scores USING scores_pkey;
 ALTER TABLE reliability.scores SET WITHOUT CLUSTER;

@@ -15,13 +15,16 @@ UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micr
                                     p.max_gap_us)) {
             plan.full = false;
             plan.slide = *slide;
-            plan.old_end = {slide->a1, slide->a2};
-            plan.new_end = {slide->tail_start, slide->b2};
+            plan.old_end = {slide->a1, slide->a2, true};
+            if (cached.last_observed && *cached.last_observed < slide->tail_start)
+                plan.new_end = {*cached.last_observed, slide->b2, false};
+            else
+                plan.new_end = {slide->tail_start, slide->b2, true};
             return plan;
         }
     }
     plan.full = true;
-    plan.new_end = {plan.a2, plan.b2};
+    plan.new_end = {plan.a2, plan.b2, true};
     return plan;
 }
 

@@ -28,10 +28,11 @@ struct UpdatedRow {
     Micros computed_at = 0;
 };
 
-// A range of one machine's observations to read: those in [from, to), and the last one
-// before `from` (the only earlier row whose cover can reach into the range).
+// A range of one machine's observations to read: those in [from, to) and, if asked, the
+// last one before `from` (the only earlier row whose cover can reach into the range).
 struct ObservationRange {
     Micros from = 0, to = 0;
+    bool with_last_before = true;
 };
 
 // How one machine's window [a2, b2) is computed: slid from the cache (the rows of two short
@@ -44,7 +45,9 @@ struct UpdatePlan {
 };
 
 // b2 = max(as_of, computed_at); slide unless the caller asks for full, there is no usable
-// cache, or the fresh rows (inserted by the statement before computed_at) forbid it.
+// cache, or the fresh rows (inserted by the statement before computed_at) forbid it. A
+// slide's new end starts at the cached last observation when it lies before the fresh rows:
+// it is the last row before them (the cache is exact), so one forward read gives it.
 UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micros> earliest_fresh, bool force_full,
                        const ScoreParameters& p);
 

@@ -46,34 +46,35 @@ namespace {
 // Locks a chunk's cached rows in machine order and reads what a recompute keeps of them.
 const char* const kLockRows =
     "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
-    "       rating_component, last_observed_at, interruptions "
+    "       rating_component, last_observed_at, interruptions, ctid "
     "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY machine_id FOR UPDATE";
 
-// Machines (that exist) without a cached row.
+// Machines without a cached row (one probe of the primary key each).
 const char* const kMissing =
-    "SELECT m.machine_id FROM reliability.machines m WHERE m.machine_id OPERATOR(pg_catalog.=) ANY ($1) "
-    "AND NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id OPERATOR(pg_catalog.=) m.machine_id) "
-    "ORDER BY 1";
+    "SELECT u.id FROM pg_catalog.unnest($1) AS u(id) "
+    "WHERE NOT EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id OPERATOR(pg_catalog.=) u.id)";
 
-// Placeholders (computed_at = -infinity skips the restore trigger), in machine order.
+// Placeholders (computed_at = -infinity skips the restore trigger) for those that still
+// exist, in machine order.
 const char* const kInsertPlaceholders =
     "INSERT INTO reliability.scores (machine_id, tier, computed_at) "
-    "SELECT u.id, 'new'::pg_catalog.text, '-infinity'::pg_catalog.timestamptz FROM pg_catalog.unnest($1) AS u(id) "
-    "ORDER BY 1 ON CONFLICT (machine_id) DO NOTHING";
+    "SELECT m.machine_id, 'new'::pg_catalog.text, '-infinity'::pg_catalog.timestamptz FROM reliability.machines m "
+    "WHERE m.machine_id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY 1 ON CONFLICT (machine_id) DO NOTHING";
 
-// Each range's observations with the last one before it: only the last row before a range
-// can reach into it, so a poll every minute reads two rows per range, not the fifteen of a
-// max_gap. The LATERAL join runs as a nested loop over the ranges, each giving its earlier
+// Each range's observations with (where asked) the last one before it: only the last row
+// before a range can reach into it, so a poll every minute reads two rows per range, not the
+// fifteen of a max_gap. The LATERAL join runs as a nested loop over the ranges, each giving its earlier
 // row, then its rows in index order: (range, time) order without a sort of the whole chunk
 // (a full recompute reads every window). The reader checks that order and falls back to
 // the same query with ORDER BY if a plan ever breaks it.
 #define RELIABILITY_OBSERVATIONS_QUERY                                                                        \
     "SELECT r.i, o.observed_at, o.online "                                                                    \
-    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) " \
-    "     AS r(i, m, lo, hi) "                                                                                \
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), " \
+    "                pg_catalog.unnest($5)) AS r(i, m, lo, hi, with_before) "                                 \
     "CROSS JOIN LATERAL ("                                                                                    \
     "  (SELECT p.observed_at, p.online FROM reliability.observations p "                                      \
-    "    WHERE p.machine_id OPERATOR(pg_catalog.=) r.m AND p.observed_at OPERATOR(pg_catalog.<) r.lo "         \
+    "    WHERE r.with_before AND p.machine_id OPERATOR(pg_catalog.=) r.m "                                    \
+    "      AND p.observed_at OPERATOR(pg_catalog.<) r.lo "                                                    \
     "    ORDER BY p.observed_at DESC LIMIT 1) "                                                               \
     "  UNION ALL "                                                                                            \
     "  (SELECT q.observed_at, q.online FROM reliability.observations q "                                      \
@@ -120,7 +121,8 @@ Oid extension_relid(const char* name) {
 }
 
 // The UPDATE that writes a chunk: every column of reliability.scores but machine_id, from
-// the same column of the rows in $1 (reliability.scores[]).
+// the same column of the rows in $1 (reliability.scores[]), each into the row version at its
+// ctid in $2: the version the chunk locked (FOR UPDATE), found without an index probe.
 char* write_statement(TupleDesc desc) {
     StringInfoData set, from;
     initStringInfo(&set);
@@ -130,8 +132,9 @@ char* write_statement(TupleDesc desc) {
         appendStringInfo(&set, "%s%s", i > 1 ? ", " : "", name);
         appendStringInfo(&from, "%su.%s", i > 1 ? ", " : "", name);
     }
-    return psprintf("UPDATE reliability.scores s SET (%s) = (%s) FROM pg_catalog.unnest($1) AS u "
-                    "WHERE s.machine_id OPERATOR(pg_catalog.=) u.machine_id",
+    return psprintf("UPDATE reliability.scores s SET (%s) = (%s) "
+                    "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($1)) AS u(row_tid) "
+                    "WHERE s.ctid OPERATOR(pg_catalog.=) u.row_tid",
                     set.data, from.data);
 }
 
@@ -177,23 +180,27 @@ SPIPlanPtr plan(Statement which) {
     if (p != nullptr) return p;
     static const Oid ids[1] = {INT8ARRAYOID};
     static const Oid ranges[4] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+    static const Oid observation_ranges[5] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
+                                              BOOLARRAYOID};
     const char* sql = nullptr;
     int nargs = 1;
     const Oid* types = ids;
-    Oid row_array[1];
+    Oid write_args[2];
     switch (which) {
         case kLockRowsStatement: sql = kLockRows; break;
         case kMissingStatement: sql = kMissing; break;
         case kInsertPlaceholdersStatement: sql = kInsertPlaceholders; break;
-        case kObservationsStatement: sql = kObservations; nargs = 4; types = ranges; break;
-        case kObservationsSortedStatement: sql = kObservationsSorted; nargs = 4; types = ranges; break;
+        case kObservationsStatement: sql = kObservations; nargs = 5; types = observation_ranges; break;
+        case kObservationsSortedStatement: sql = kObservationsSorted; nargs = 5; types = observation_ranges; break;
         case kInterruptionsStatement: sql = kInterruptions; nargs = 4; types = ranges; break;
         case kRatingsStatement: sql = kRatings; nargs = 4; types = ranges; break;
         case kAutoBlacklistStatement: sql = kAutoBlacklist; break;
         case kWriteStatement:
             sql = g_statements.write_sql;
-            row_array[0] = get_array_type(g_statements.scores_type);
-            types = row_array;
+            write_args[0] = get_array_type(g_statements.scores_type);
+            write_args[1] = TIDARRAYOID;
+            types = write_args;
+            nargs = 2;
             break;
         case kStatementCount: break;
     }
@@ -230,23 +237,31 @@ uint64 run(SPIPlanPtr plan, Datum* args, int expected, const char* what) {
     return SPI_processed;
 }
 
-struct Ranges {  // (index, machine, lo, hi) of a range query
+struct Ranges {  // (index, machine, lo, hi[, with_before]) of a range query
     int32* idx;
     int64* machine;
     TimestampTz* lo;
     TimestampTz* hi;
+    bool* with_before;
     int n = 0;
     explicit Ranges(int capacity)
         : idx(static_cast<int32*>(palloc(sizeof(int32) * Max(capacity, 1)))),
           machine(static_cast<int64*>(palloc(sizeof(int64) * Max(capacity, 1)))),
           lo(static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * Max(capacity, 1)))),
-          hi(static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * Max(capacity, 1)))) {}
-    void add(int32 i, int64 m, TimestampTz from, TimestampTz to) {
+          hi(static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * Max(capacity, 1)))),
+          with_before(static_cast<bool*>(palloc(sizeof(bool) * Max(capacity, 1)))) {}
+    void add(int32 i, int64 m, TimestampTz from, TimestampTz to, bool before = false) {
         idx[n] = i;
         machine[n] = m;
         lo[n] = from;
         hi[n] = to;
+        with_before[n] = before;
         ++n;
+    }
+    Datum before_param() const {
+        Datum* a = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
+        for (int k = 0; k < n; ++k) a[k] = BoolGetDatum(with_before[k]);
+        return PointerGetDatum(construct_array(a, n, BOOLOID, 1, true, TYPALIGN_CHAR));
     }
     void params(Datum* out) const {
         Datum* a = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
@@ -263,6 +278,7 @@ struct Ranges {  // (index, machine, lo, hi) of a range query
 
 struct Machine {  // trivially destructible: lives in palloc'd arrays
     int64 id;
+    ItemPointerData tid;  // the locked version of its cached row
     CachedRow cached;
     UpdatePlan plan;
     bool force_full;
@@ -325,6 +341,7 @@ void lock_and_read(Chunk& c, const int64* ids, int n_ids) {
         Datum last = SPI_getbinval(t, d, 8, &isnull);
         if (!isnull) m.cached.last_observed = DatumGetTimestampTz(last);
         m.cached.interruptions = get_int8(t, d, 9, &isnull);
+        m.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(t, d, 10, &isnull)));
     }
     SPI_freetuptable(SPI_tuptable);
 }
@@ -463,11 +480,11 @@ bool read_rows_and_compute(Chunk& c, const bool* selected, bool sorted) {
         if (!p.full) {
             machine_of[ranges.n] = i;
             is_new_end[ranges.n] = false;
-            ranges.add(ranges.n, c.machines[i].id, p.old_end.from, p.old_end.to);
+            ranges.add(ranges.n, c.machines[i].id, p.old_end.from, p.old_end.to, p.old_end.with_last_before);
         }
         machine_of[ranges.n] = i;
         is_new_end[ranges.n] = true;
-        ranges.add(ranges.n, c.machines[i].id, p.new_end.from, p.new_end.to);
+        ranges.add(ranges.n, c.machines[i].id, p.new_end.from, p.new_end.to, p.new_end.with_last_before);
     }
     RowBuffer old_end, new_end;
     int current = -1;  // the machine whose rows are being collected
@@ -479,8 +496,9 @@ bool read_rows_and_compute(Chunk& c, const bool* selected, bool sorted) {
         }
         old_end.n = new_end.n = 0;
     };
-    Datum args[4];
+    Datum args[5];
     ranges.params(args);
+    args[4] = ranges.before_param();
     MemoryContext mine = CurrentMemoryContext;
     Portal portal = SPI_cursor_open(nullptr, plan(sorted ? kObservationsSortedStatement : kObservationsStatement), args,
                                     nullptr, false);
@@ -566,17 +584,22 @@ int64 write_chunk(Chunk& c) {
     Relation rel = table_open(s.scores_relid, NoLock);  // locked by lock_and_read
     TupleDesc desc = RelationGetDescr(rel);
     Datum* rows = static_cast<Datum*>(palloc(sizeof(Datum) * Max(c.n, 1)));
+    Datum* tids = static_cast<Datum*>(palloc(sizeof(Datum) * Max(c.n, 1)));
     int64* written = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
     for (int i = 0; i < c.n; ++i) {
         if (!c.machines[i].has_result) continue;
         row_values(c.machines[i], values, nulls);
         rows[n] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+        tids[n] = PointerGetDatum(&c.machines[i].tid);
         written[n++] = c.machines[i].id;
     }
     table_close(rel, NoLock);
     if (n == 0) return 0;
-    Datum arg[1] = {PointerGetDatum(construct_array(rows, n, s.scores_type, -1, false, TYPALIGN_DOUBLE))};
-    const int64 updated = static_cast<int64>(run(plan(kWriteStatement), arg, SPI_OK_UPDATE, "writing cached rows"));
+    Datum args[2] = {PointerGetDatum(construct_array(rows, n, s.scores_type, -1, false, TYPALIGN_DOUBLE)),
+                     PointerGetDatum(construct_array(tids, n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT))};
+    const int64 updated = static_cast<int64>(run(plan(kWriteStatement), args, SPI_OK_UPDATE, "writing cached rows"));
+    // Every row is locked by this transaction, so each version is still the one at its ctid.
+    if (updated != n) elog(ERROR, "reliability: wrote %lld of %d locked cached rows", static_cast<long long>(updated), n);
     if (c.params->auto_blacklist_below) {
         Datum ids[1] = {int8_array(written, n)};
         run(plan(kAutoBlacklistStatement), ids, SPI_OK_SELECT, "applying the auto-blacklist");

@@ -14,11 +14,10 @@ CREATE TABLE reliability.scores (
     computed_at timestamptz NOT NULL
 ) WITH (fillfactor = 50);
 ALTER TABLE reliability.scores ALTER COLUMN tier SET NOT NULL;
--- The ranked list: ORDER BY score DESC NULLS LAST (machines without a score last) walks the
--- first index; a query that filters on score (score >= x: no NULLs) and writes plain
--- ORDER BY score DESC walks the second.
+-- The ranked list: ORDER BY score DESC NULLS LAST (machines without a score last) walks this
+-- index, with or without a filter such as score >= x. One index on score, not two: every
+-- update that changes a score writes an entry in each index on it.
 CREATE INDEX scores_score_idx ON reliability.scores (score DESC NULLS LAST);
-CREATE INDEX scores_scored_idx ON reliability.scores (score DESC) WHERE score IS NOT NULL;
 COMMENT ON TABLE reliability.scores IS
     'Cached reliability.score(machine_id, computed_at) of every machine with data; written only by the extension''s triggers and reliability.refresh().';
 

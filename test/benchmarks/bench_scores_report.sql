@@ -52,10 +52,10 @@ INSERT INTO rows VALUES
  (20, '2', format('one-row INSERT, pgbench -c 2 -j 2, median latency **with** triggers (%s rounds × %s s)', :pgb_rounds, :pgb_seconds), 'pgb_trigger', 'ms', NULL, NULL, NULL),
  (21, '2', 'same, into the trigger-less copy', 'pgb_plain', 'ms', NULL, NULL, NULL),
  (22, '2', 'added latency per insert (per round)', 'pgb_added', 'ms', 1, '≤ 1 ms', NULL),
- (30, '3', format('top 50 of %s machines: `machine_reliability WHERE NOT blacklisted AND score >= 70 ORDER BY score DESC LIMIT 50`', :big), 'top50', 'ms', 5, '≤ 5 ms',
+ (30, '3', format('top 50 of %s machines: `machine_reliability WHERE NOT blacklisted AND score >= 70 ORDER BY score DESC NULLS LAST LIMIT 50`', :big), 'top50', 'ms', 5, '≤ 5 ms',
       CASE :'top50_idx' WHEN 'yes' THEN 'walks an index on score' ELSE '**does not walk an index on score**' END),
  (31, '3', 'the same query prepared once, then `EXECUTE`d: no planning per call, as an API with prepared statements runs it', 'top50_prepared', 'ms', 5, '≤ 5 ms', NULL),
- (32, '3', 'same with `ORDER BY score DESC NULLS LAST` (the index''s order)', 'top50_nulls_last', 'ms', 5, '≤ 5 ms',
+ (32, '3', 'same with plain `ORDER BY score DESC` (NULLS FIRST: not the index''s order)', 'top50_nulls_last', 'ms', NULL, NULL,
       CASE :'top50nl_idx' WHEN 'yes' THEN 'walks an index on score' ELSE '**does not walk an index on score**' END),
  (33, '3', 'floor: the bare index scan `scores WHERE score >= 70 ORDER BY score DESC NULLS LAST LIMIT 50`', 'top50_floor', 'ms', NULL, NULL, NULL),
  (40, '4', format('`reliability.score(m)`, m with %s one-minute observations (30 days)', :long_rows), 'score_long', 'ms', 10, '≤ 10 ms', NULL),
@@ -106,11 +106,11 @@ SELECT format('- (3) The ranked list takes %s%s (%s; planning it alone takes %s 
               CASE WHEN EXISTS (SELECT FROM timeouts WHERE key = 'top50') THEN '≥ ' ELSE '' END, pg_temp.f(pg_temp.v('top50')),
               CASE WHEN pg_temp.v('top50') <= 5 THEN 'within the 5 ms target' ELSE 'over the 5 ms target' END,
               COALESCE(NULLIF(:'top50_planning', ''), '?'), pg_temp.f(pg_temp.v('top50_prepared')),
-              CASE WHEN :'top50_idx' = 'yes' THEN 'reads an index on score (scores_score_idx or, for plain DESC, scores_scored_idx) from the top'
-                   ELSE 'does not use scores_score_idx (`ORDER BY score DESC` means NULLS FIRST, the index is `score DESC NULLS LAST`: it sorts every machine with score >= 70 instead)' END,
+              CASE WHEN :'top50_idx' = 'yes' THEN 'reads scores_score_idx from the top'
+                   ELSE 'does not use scores_score_idx: it sorts every machine with score >= 70 instead' END,
               COALESCE(NULLIF(:'top50_hot', ''), 'none'),
               CASE WHEN :'top50_idx' = 'yes' THEN ''
-                   ELSE format(' Written `ORDER BY score DESC NULLS LAST`, the same query %s the index and takes %s%s.',
+                   ELSE format(' Written with plain `ORDER BY score DESC`, the same query %s the index and takes %s%s.',
                                CASE WHEN :'top50nl_idx' = 'yes' THEN 'uses' ELSE 'still does not use' END,
                                CASE WHEN EXISTS (SELECT FROM timeouts WHERE key = 'top50_nulls_last') THEN '≥ ' ELSE '' END,
                                pg_temp.f(pg_temp.v('top50_nulls_last'))) END,

@@ -33,7 +33,7 @@ std::vector<Observation> rows_in(const std::vector<Observation>& all, Observatio
         if (o.at < r.from) before = &o;
         else if (o.at < r.to) out.push_back(o);
     }
-    if (before != nullptr) out.insert(out.begin(), *before);
+    if (before != nullptr && r.with_last_before) out.insert(out.begin(), *before);
     return out;
 }
 
@@ -115,6 +115,9 @@ TEST(CacheUpdate, PollCyclesSlideToTheFullAnswer) {
         const Micros now = t + kSec;
         const UpdatePlan plan = plan_update(as_cached(cached), now, std::nullopt, false, p);
         EXPECT_FALSE(plan.full);
+        // the new end is read from the cached last observation on, in one forward range
+        EXPECT_EQ(plan.new_end.from, *cached.last_observed);
+        EXPECT_FALSE(plan.new_end.with_last_before);
         auto row = run(as_cached(cached), all, now, {}, false, p);
         ASSERT_TRUE(row);
         expect_same(*row, reference(all, now, p));
@@ -134,6 +137,13 @@ TEST(CacheUpdate, LateRowsSlideWithTheirTimes) {
     auto row = run(as_cached(cached), all, 4 * kHour + kMin, {3 * kHour + 5 * kMin, 3 * kHour + 25 * kMin}, false, p);
     ASSERT_TRUE(row);
     expect_same(*row, reference(all, 4 * kHour + kMin, p));
+    // a late row after the cached last observation (3h50): the new end starts there
+    all.push_back(on(3 * kHour + 55 * kMin));
+    std::sort(all.begin(), all.end());
+    const UpdatedRow cached2 = *row;
+    auto row2 = run(as_cached(cached2), all, 4 * kHour + 2 * kMin, {3 * kHour + 55 * kMin}, false, p);
+    ASSERT_TRUE(row2);
+    expect_same(*row2, reference(all, 4 * kHour + 2 * kMin, p));
     // a late row before the new window's start cannot slide: the plan reads in full
     EXPECT_TRUE(plan_update(as_cached(cached), 4 * kHour + kMin, Micros{kHour}, false, p).full);
 }
