@@ -15,7 +15,9 @@ UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micr
                                     p.max_gap_us)) {
             plan.full = false;
             plan.slide = *slide;
-            plan.old_end = {slide->a1, slide->a2, true};
+            // The old end in one forward read: every row within max_gap before a1 (one
+            // descent; the rows there are few next to the cost of a second probe).
+            plan.old_end = {slide->head_from, slide->head_to, false};
             if (cached.last_observed && *cached.last_observed < slide->tail_start)
                 plan.new_end = {*cached.last_observed, slide->b2, false};
             else
