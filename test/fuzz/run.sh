@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 FUZZERS=("$@")
-[ ${#FUZZERS[@]} -eq 0 ] && FUZZERS=(fuzz_sweep fuzz_score fuzz_deserialize fuzz_slide)
+[ ${#FUZZERS[@]} -eq 0 ] && FUZZERS=(fuzz_sweep fuzz_score fuzz_deserialize fuzz_slide fuzz_summary)
 
 if ! command -v clang++ >/dev/null; then
     echo "fuzz: clang++ not found (apt-get install clang)" >&2

@@ -1,10 +1,11 @@
-// Writes the seed corpus of the four fuzzers: structured inputs in the layouts that
-// fuzz_sweep.cpp / fuzz_score.cpp read, and real serialized states for fuzz_deserialize.
+// Writes the seed corpus of the fuzzers: structured inputs in the layouts that
+// fuzz_sweep.cpp / fuzz_score.cpp / fuzz_slide.cpp read, real serialized states for
+// fuzz_deserialize, and real summaries (binary and text) and tilings for fuzz_summary.
 //
 //   build-fuzz/fuzz_seed_corpus test/fuzz/corpus
 //
-// writes test/fuzz/corpus/{fuzz_sweep,fuzz_score,fuzz_deserialize}/seed-NNN (the files in
-// the repository were made this way; rerun it after changing an input layout).
+// writes test/fuzz/corpus/<fuzzer>/seed-NNN for each of them (the files in the repository
+// were made this way; rerun it after changing an input layout).
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -14,9 +15,12 @@
 #include <vector>
 
 #include "observation_set.hpp"
+#include "uptime_summary.hpp"
 
 using reliability::Micros;
+using reliability::Observation;
 using reliability::ObservationSet;
+using reliability::UptimeSummary;
 using reliability::Window;
 
 namespace {
@@ -235,6 +239,45 @@ void slide_seeds(const std::filesystem::path& dir) {
     seed(1'700'000'000'000'000, 1000, 100, 900, 90, rows);
 }
 
+// fuzz_summary: summaries in both forms, two adjacent ones back to back (for combine), and
+// tilings in the law layout: gap byte, base, lower (i16), length - 1 (u16), cuts, rotation, rows.
+void summary_seeds(const std::filesystem::path& dir) {
+    int i = 0;
+    const Micros s = 1'000'000;
+    const std::vector<Observation> obs{{0, true}, {10 * s, true}, {20 * s, false}, {40 * s, true}};
+    const auto summary = [&](Micros a, Micros b) {
+        return reliability::summarize(obs, Window::bounded(a, b), 10 * s);
+    };
+    const UptimeSummary parts[] = {summary(0, 60 * s), summary(3 * s, 17 * s), summary(100 * s, 200 * s),
+                                   summary(15 * s, 60 * s)};
+    for (const UptimeSummary& p : parts) {
+        write(dir, i++, reliability::serialize(p));
+        write(dir, i++, reliability::to_text(p));
+    }
+    write(dir, i++, reliability::serialize(summary(0, 15 * s)) + reliability::serialize(summary(15 * s, 60 * s)));
+    write(dir, i++, reliability::serialize(summary(0, 20 * s)) + reliability::serialize(summary(20 * s, 60 * s)));
+
+    // gap: the gap byte, and the gap time after it when its bit 7 is set.
+    auto tiling = [&](const std::string& gap, std::int64_t base, std::int16_t lower, std::int16_t length_minus_1,
+                      const std::vector<std::int16_t>& cuts, const std::vector<std::pair<bool, std::int16_t>>& rows) {
+        Writer w;
+        w.bytes = gap;
+        w.time(base).i16(lower).i16(length_minus_1).u8(static_cast<std::uint8_t>(cuts.size()));
+        for (const std::int16_t c : cuts) w.i16(c);
+        w.u8(3);
+        for (const auto& [online, at] : rows) w.u8(online ? 1 : 0).i16(at);
+        write(dir, i++, w.bytes);
+    };
+    const std::vector<std::pair<bool, std::int16_t>> rows = {
+        {true, -5}, {true, 4}, {false, 12}, {false, 20}, {true, 40}, {true, 49}, {false, 75}, {true, 80}};
+    tiling("\x09", 0, 0, 99, {15, 30, 45, 50, 80}, rows);        // cuts inside runs, on rows, at cover ends
+    tiling("\x09", 0, 0, 99, {}, rows);                          // one window
+    tiling("\x02", 0, 0, 199, {10, 120, 121, 150}, rows);        // sparse: windows without rows
+    tiling("\x3F", 1'700'000'000'000'000, -10, 999, {1, 500, 998}, rows);
+    tiling(Writer().u8(0x80).time(INT64_MAX).bytes, INT64_MAX / 2, 0, 50, {25}, rows);  // covers saturate
+    tiling(Writer().u8(0x80).time_sel(2).bytes, 0, 0, 50, {25}, rows);                  // max_gap 0: rejected
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -243,6 +286,7 @@ int main(int argc, char** argv) {
     score_seeds(root / "fuzz_score");
     deserialize_seeds(root / "fuzz_deserialize");
     slide_seeds(root / "fuzz_slide");
+    summary_seeds(root / "fuzz_summary");
     std::printf("wrote %d seed files under %s\n", g_files, root.c_str());
     return 0;
 }
