@@ -13,6 +13,7 @@ enum class ErrorKind {
     DatetimeOutOfRange,// 22008: an interval longer than int64 microseconds
     DuplicateValue,    // 22023: duplicate timestamps inside one group
     CorruptState,      // 22P03: serialized aggregate state that does not parse
+    InvalidText,       // 22P02: a text input value that does not parse
     Cancelled,         // the host asked us to stop (query cancel, statement_timeout)
 };
 

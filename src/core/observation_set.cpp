@@ -76,6 +76,12 @@ Availability ObservationSet::measure(Micros max_gap_us) {
     return reliability::measure(first, observations_.size(), window_, max_gap_us);
 }
 
+UptimeSummary ObservationSet::summarize(Micros max_gap_us) {
+    Observation* first = observations_.data();
+    sort_and_check(first, first + observations_.size());
+    return reliability::summarize(first, observations_.size(), window_, max_gap_us);
+}
+
 std::size_t ObservationSet::serialized_size() const {
     return kHeaderBytes + kObservationBytes * observations_.size();
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "availability.hpp"
+#include "uptime_summary.hpp"
 
 namespace reliability {
 
@@ -41,6 +42,8 @@ public:
 
     // Sorts, rejects duplicates, and runs the sweep.
     Availability measure(Micros max_gap_us);
+    // Sorts, rejects duplicates, and summarizes the window (SPEC §8).
+    UptimeSummary summarize(Micros max_gap_us);
 
     // Compact binary form: header, then 9 bytes per observation.
     std::string serialize() const;

@@ -25,6 +25,7 @@ int sqlstate_of(ErrorKind kind) noexcept {
         case ErrorKind::DatetimeOutOfRange: return ERRCODE_DATETIME_VALUE_OUT_OF_RANGE;
         case ErrorKind::DuplicateValue: return ERRCODE_INVALID_PARAMETER_VALUE;
         case ErrorKind::CorruptState: return ERRCODE_INVALID_BINARY_REPRESENTATION;
+        case ErrorKind::InvalidText: return ERRCODE_INVALID_TEXT_REPRESENTATION;
         case ErrorKind::Cancelled: return ERRCODE_QUERY_CANCELED;
     }
     return ERRCODE_INTERNAL_ERROR;

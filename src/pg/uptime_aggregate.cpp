@@ -8,6 +8,7 @@
 #include "observation_set.hpp"
 #include "pg_time.hpp"
 #include "settings.hpp"
+#include "uptime_state.hpp"
 
 extern "C" {
 #include "fmgr.h"
@@ -124,6 +125,16 @@ Datum float_or_null(std::optional<double> v, bool* isnull) {
 }
 
 }  // namespace
+
+namespace reliability::pg {
+
+UptimeSummary summarize_state(FunctionCallInfo fcinfo, void* state) {
+    auto* s = static_cast<UptimeState*>(state);
+    const Micros gap = s->set.max_gap() ? *s->set.max_gap() : settings_max_gap_cached(fcinfo);
+    return guarded([&] { return s->set.summarize(gap); });
+}
+
+}  // namespace reliability::pg
 
 extern "C" {
 

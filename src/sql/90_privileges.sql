@@ -36,3 +36,15 @@ REVOKE ALL ON FUNCTION reliability._uptime_serialize(internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._uptime_deserialize(bytea, internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._uptime_final(internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._availability_final(internal) FROM PUBLIC;
+-- The summaries' type I/O and aggregate support functions (25_summaries.sql): a type's I/O
+-- functions and an aggregate's support functions run whatever their ACL says.
+REVOKE ALL ON FUNCTION reliability._uptime_summary_in(cstring) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_summary_out(reliability.uptime_summary) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_summary_recv(internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._uptime_summary_send(reliability.uptime_summary) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._summarize_final(internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._rollup_trans(internal, reliability.uptime_summary) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._rollup_combine(internal, internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._rollup_serialize(internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._rollup_deserialize(bytea, internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._rollup_final(internal) FROM PUBLIC;
