@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "little_endian.hpp"
 
 namespace reliability {
 
@@ -18,19 +19,6 @@ constexpr std::uint8_t kHasMaxGap = 1u << 4;
 constexpr std::uint8_t kKnownFlags = kHasParameters | kWindowEmpty | kHasLower | kHasUpper | kHasMaxGap;
 constexpr std::size_t kHeaderBytes = 2 + 4 * 8;
 constexpr std::size_t kObservationBytes = 9;
-
-// Fixed little-endian layout, so a state serialized on one shard reads the same on another.
-// (Byte by byte; the compiler merges these into single loads and stores.)
-unsigned char* put_u64(unsigned char* out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out[i] = static_cast<unsigned char>((v >> (8 * i)) & 0xFF);
-    return out + 8;
-}
-
-std::uint64_t get_u64(const unsigned char* p) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
-    return v;
-}
 
 [[noreturn]] void corrupt(const char* what) {
     throw Error(ErrorKind::CorruptState, std::string("invalid serialized uptime state: ") + what);

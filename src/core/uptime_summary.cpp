@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "interrupt.hpp"
+#include "little_endian.hpp"
 
 namespace reliability {
 
@@ -136,17 +137,6 @@ private:
 };
 
 // ---- binary -----------------------------------------------------------------------------
-
-unsigned char* put_u64(unsigned char* out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out[i] = static_cast<unsigned char>((v >> (8 * i)) & 0xFF);
-    return out + 8;
-}
-
-std::int64_t get_i64(const unsigned char* p) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
-    return static_cast<std::int64_t>(v);
-}
 
 }  // namespace
 
@@ -333,7 +323,7 @@ UptimeSummary deserialize(const char* data, std::size_t len) {
     for (std::int64_t* field : {&s.lower, &s.upper, &s.max_gap_us, &s.online_runs.count, &s.online_runs.total_us,
                                 &s.online_runs.longest_us, &s.offline_runs.count, &s.offline_runs.total_us,
                                 &s.offline_runs.longest_us, &s.head.length_us, &s.tail.length_us}) {
-        *field = get_i64(p);
+        *field = static_cast<std::int64_t>(get_u64(p));
         p += 8;
     }
     s.head.online = (flags & kHeadOnline) != 0;
