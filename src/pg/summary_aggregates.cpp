@@ -15,6 +15,7 @@
 #include <memory_resource>
 #include <new>
 
+#include "aggregate_support.hpp"
 #include "context_memory.hpp"
 #include "cpp_boundary.hpp"
 #include "uptime_state.hpp"
@@ -32,14 +33,6 @@ using reliability::UptimeSummary;
 using namespace reliability::pg;
 
 namespace {
-
-MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* name) {
-    MemoryContext ctx;
-    if (!AggCheckCallContext(fcinfo, &ctx)) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("%s called in non-aggregate context", name)));
-    }
-    return ctx;
-}
 
 // ---- rollup -------------------------------------------------------------------------------
 

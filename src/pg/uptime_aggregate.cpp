@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "aggregate_support.hpp"
 #include "context_memory.hpp"
 #include "cpp_boundary.hpp"
 #include "observation_set.hpp"
@@ -40,14 +41,6 @@ struct UptimeState {
 };
 
 void destroy_state(void* arg) { static_cast<UptimeState*>(arg)->~UptimeState(); }
-
-MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* name) {
-    MemoryContext ctx;
-    if (!AggCheckCallContext(fcinfo, &ctx)) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("%s called in non-aggregate context", name)));
-    }
-    return ctx;
-}
 
 UptimeState* new_state(MemoryContext ctx) {
     void* memory = MemoryContextAlloc(ctx, sizeof(UptimeState));
@@ -117,11 +110,6 @@ Datum transition(FunctionCallInfo fcinfo, bool with_gap) {
 Availability measure_state(FunctionCallInfo fcinfo, UptimeState* state) {
     Micros gap = state->set.max_gap() ? *state->set.max_gap() : settings_max_gap_cached(fcinfo);
     return guarded([&] { return state->set.measure(gap); });
-}
-
-Datum float_or_null(std::optional<double> v, bool* isnull) {
-    *isnull = !v.has_value();
-    return v ? Float8GetDatum(*v) : Datum(0);
 }
 
 }  // namespace
@@ -200,26 +188,7 @@ Datum reliability_availability_final(PG_FUNCTION_ARGS) {
     (void)aggregate_context(fcinfo, "reliability.availability");
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
     Availability a = measure_state(fcinfo, reinterpret_cast<UptimeState*>(PG_GETARG_POINTER(0)));
-
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("reliability.availability must return a composite")));
-    }
-    desc = BlessTupleDesc(desc);
-    Datum values[11];
-    bool nulls[11] = {false};
-    values[0] = Float8GetDatum(reliability::to_seconds(a.online_us));
-    values[1] = Float8GetDatum(reliability::to_seconds(a.offline_us));
-    values[2] = Float8GetDatum(reliability::to_seconds(a.unknown_us()));
-    values[3] = Float8GetDatum(reliability::to_seconds(a.covered_us()));
-    values[4] = float_or_null(a.uptime(), &nulls[4]);
-    values[5] = float_or_null(a.coverage(), &nulls[5]);
-    values[6] = Int64GetDatum(a.online_runs.count);
-    values[7] = Int64GetDatum(a.offline_runs.count);
-    values[8] = float_or_null(a.longest_outage_seconds(), &nulls[8]);
-    values[9] = float_or_null(a.mean_outage_seconds(), &nulls[9]);
-    values[10] = float_or_null(a.mean_online_seconds(), &nulls[10]);
-    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+    PG_RETURN_DATUM(availability_datum(fcinfo, a));
 }
 
 }  // extern "C"

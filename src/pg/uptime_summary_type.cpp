@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "aggregate_support.hpp"
 #include "cpp_boundary.hpp"
 
 extern "C" {
@@ -52,35 +53,6 @@ void require_timestamp_bounds(const UptimeSummary& s, int sqlstate) {
         ereport(ERROR, (errcode(sqlstate),
                         errmsg("invalid uptime summary: window bounds outside the range of timestamptz")));
     }
-}
-
-Datum float_or_null(std::optional<double> v, bool* isnull) {
-    *isnull = !v.has_value();
-    return v ? Float8GetDatum(*v) : Datum(0);
-}
-
-// The reliability.availability composite, field for field as the availability aggregate
-// builds it (src/pg/uptime_aggregate.cpp).
-Datum availability_datum(FunctionCallInfo fcinfo, const Availability& a) {
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("reliability.availability must return a composite")));
-    }
-    desc = BlessTupleDesc(desc);
-    Datum values[11];
-    bool nulls[11] = {false};
-    values[0] = Float8GetDatum(reliability::to_seconds(a.online_us));
-    values[1] = Float8GetDatum(reliability::to_seconds(a.offline_us));
-    values[2] = Float8GetDatum(reliability::to_seconds(a.unknown_us()));
-    values[3] = Float8GetDatum(reliability::to_seconds(a.covered_us()));
-    values[4] = float_or_null(a.uptime(), &nulls[4]);
-    values[5] = float_or_null(a.coverage(), &nulls[5]);
-    values[6] = Int64GetDatum(a.online_runs.count);
-    values[7] = Int64GetDatum(a.offline_runs.count);
-    values[8] = float_or_null(a.longest_outage_seconds(), &nulls[8]);
-    values[9] = float_or_null(a.mean_outage_seconds(), &nulls[9]);
-    values[10] = float_or_null(a.mean_online_seconds(), &nulls[10]);
-    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
 }  // namespace
