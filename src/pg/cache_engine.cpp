@@ -37,6 +37,27 @@ int sort_unique(int64* ids, int n) {
     });
 }
 
+int64* sorted_int8_values(ArrayType* array, int* n) {
+    Datum* values;
+    bool* nulls;
+    int count;
+    deconstruct_array(array, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &count);
+    int64* out = static_cast<int64*>(palloc(sizeof(int64) * Max(count, 1)));
+    int kept = 0;
+    for (int i = 0; i < count; ++i)
+        if (!nulls[i]) out[kept++] = DatumGetInt64(values[i]);
+    *n = sort_unique(out, kept);
+    return out;
+}
+
+void sort_fresh(FreshRow* rows, int n) {
+    guarded([&] {
+        std::sort(rows, rows + n, [](const FreshRow& x, const FreshRow& y) {
+            return x.machine != y.machine ? x.machine < y.machine : x.at < y.at;
+        });
+    });
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------------------
@@ -136,9 +157,15 @@ void collect_fresh(Chunk& c) {
     }
     if (n_late == 0) return;
     const int capacity = n_late * (kMaxFreshPerMachine + 1);
-    c.fresh_machine = static_cast<int64*>(palloc(sizeof(int64) * capacity));
-    c.fresh_at = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * capacity));
-    src.collect(src.context, late, before, n_late, c.fresh_machine, c.fresh_at, &c.n_fresh);
+    FreshRow* rows = static_cast<FreshRow*>(palloc(sizeof(FreshRow) * capacity));
+    src.collect(src.context, late, before, n_late, rows, &c.n_fresh);
+    sort_fresh(rows, c.n_fresh);
+    c.fresh_machine = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n_fresh, 1)));
+    c.fresh_at = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * Max(c.n_fresh, 1)));
+    for (int i = 0; i < c.n_fresh; ++i) {
+        c.fresh_machine[i] = rows[i].machine;
+        c.fresh_at[i] = rows[i].at;
+    }
     int k = 0;
     for (int i = 0; i < c.n; ++i) {
         Machine& m = c.machines[i];

@@ -20,6 +20,7 @@
 extern "C" {
 #include "postgres.h"
 #include "access/tupdesc.h"
+#include "utils/array.h"
 #include "datatype/timestamp.h"
 #include "utils/tuplestore.h"
 }
@@ -31,16 +32,25 @@ constexpr int kMaxFreshPerMachine = 16;  // more late rows than this: recompute 
 
 enum class CacheMode { Slide, Full, Truncated };
 
+// One fresh observation of a statement: its machine and time.
+struct FreshRow {
+    int64 machine;
+    TimestampTz at;
+};
+
+// Sorts by (machine, at).
+void sort_fresh(FreshRow* rows, int n);
+
 // A statement's fresh observations: the engine asks, after locking a chunk, for those of
 // the given machines that lie before their cached computed_at (the only ones a slide needs).
 struct FreshSource {
     // Earliest fresh row per machine of the request (parallel to machine_ids), or nullptr:
     // a machine whose earliest row is not before its computed_at needs no collect().
     const TimestampTz* earliest = nullptr;
-    // Appends to (machine[], at[]) the rows of `machines` (sorted) before before[i], sorted
-    // by (machine, at), at most kMaxFreshPerMachine + 1 per machine. May ereport().
-    void (*collect)(void* context, const int64* machines, const TimestampTz* before, int n, int64* machine_out,
-                    TimestampTz* at_out, int* n_out) = nullptr;
+    // Writes to out the rows of `machines` (sorted) before before[i], in any order, at most
+    // kMaxFreshPerMachine + 1 per machine. May ereport().
+    void (*collect)(void* context, const int64* machines, const TimestampTz* before, int n, FreshRow* out,
+                    int* n_out) = nullptr;
     void* context = nullptr;
 };
 
@@ -66,5 +76,8 @@ int64 update_cache(const CacheRequest& request);
 
 // Sorts and removes duplicates in place; returns the new count.
 int sort_unique(int64* ids, int n);
+
+// The non-NULL values of a bigint[], sorted and distinct (palloc'd).
+int64* sorted_int8_values(ArrayType* array, int* n);
 
 }  // namespace reliability::pg

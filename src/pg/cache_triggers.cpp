@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "cache_engine.hpp"
-#include "cpp_boundary.hpp"
 #include "pending_inserts.hpp"
 #include "pg_time.hpp"
 
@@ -107,18 +106,12 @@ struct MachineSet {
     }
 };
 
-struct FreshRow {
-    int64 machine;
-    TimestampTz at;
-};
-
 // FreshSource::collect over the inserted rows: a second pass over the transition table, for
 // the few machines whose earliest new row lies before their cached computed_at.
 void collect_from_transition_table(void* context, const int64* machines, const TimestampTz* before, int n,
-                                   int64* machine_out, TimestampTz* at_out, int* n_out) {
+                                   FreshRow* rows, int* n_out) {
     auto* table = static_cast<TransitionTable*>(context);
     int* count = static_cast<int*>(palloc0(sizeof(int) * Max(n, 1)));
-    FreshRow* rows = static_cast<FreshRow*>(palloc(sizeof(FreshRow) * Max(n * (kMaxFreshPerMachine + 1), 1)));
     int k = 0;
     table->scan([&](int64 machine, TimestampTz at) {
         const int64* hit = std::lower_bound(machines, machines + n, machine);
@@ -128,15 +121,6 @@ void collect_from_transition_table(void* context, const int64* machines, const T
         ++count[i];
         rows[k++] = FreshRow{machine, at};
     });
-    guarded([&] {
-        std::sort(rows, rows + k, [](const FreshRow& x, const FreshRow& y) {
-            return x.machine != y.machine ? x.machine < y.machine : x.at < y.at;
-        });
-    });
-    for (int i = 0; i < k; ++i) {
-        machine_out[i] = rows[i].machine;
-        at_out[i] = rows[i].at;
-    }
     *n_out = k;
 }
 
@@ -278,19 +262,10 @@ Datum reliability_update_cache(PG_FUNCTION_ARGS) {
     for (int i = 0; i < 4; ++i) {
         if (PG_ARGISNULL(i)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("arguments must not be NULL")));
     }
-    Datum* values;
-    bool* nulls;
-    int n;
-    deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &n);
-    int64* ids = static_cast<int64*>(palloc(sizeof(int64) * Max(n, 1)));
-    int kept = 0;
-    for (int i = 0; i < n; ++i)
-        if (!nulls[i]) ids[kept++] = DatumGetInt64(values[i]);
     const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
     require_finite(as_of, "as_of");
     CacheRequest request;
-    request.machine_ids = ids;
-    request.n_machines = sort_unique(ids, kept);
+    request.machine_ids = sorted_int8_values(PG_GETARG_ARRAYTYPE_P(0), &request.n_machines);
     request.as_of = as_of;
     request.mode = PG_GETARG_BOOL(2) ? CacheMode::Full : CacheMode::Slide;
     request.ratings_changed = PG_GETARG_BOOL(2);

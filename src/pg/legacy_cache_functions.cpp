@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "cache_engine.hpp"
-#include "cpp_boundary.hpp"
 #include "pg_time.hpp"
 
 extern "C" {
@@ -22,18 +21,13 @@ using namespace reliability::pg;
 
 namespace {
 
-struct FreshRow {
-    int64 machine;
-    TimestampTz at;
-};
-
 struct FreshArrays {
     const FreshRow* rows;  // sorted by (machine, at)
     int n;
 };
 
-void collect_from_arrays(void* context, const int64* machines, const TimestampTz* before, int n, int64* machine_out,
-                         TimestampTz* at_out, int* n_out) {
+void collect_from_arrays(void* context, const int64* machines, const TimestampTz* before, int n, FreshRow* out,
+                         int* n_out) {
     const auto* fresh = static_cast<const FreshArrays*>(context);
     int k = 0;
     for (int i = 0; i < n; ++i) {
@@ -42,24 +36,10 @@ void collect_from_arrays(void* context, const int64* machines, const TimestampTz
         for (int taken = 0; row != fresh->rows + fresh->n && row->machine == machines[i] && row->at < before[i] &&
                             taken <= kMaxFreshPerMachine;
              ++row, ++taken) {
-            machine_out[k] = row->machine;
-            at_out[k++] = row->at;
+            out[k++] = *row;
         }
     }
     *n_out = k;
-}
-
-int64* int8_values(ArrayType* array, int* n) {
-    Datum* values;
-    bool* nulls;
-    int count;
-    deconstruct_array(array, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &count);
-    int64* out = static_cast<int64*>(palloc(sizeof(int64) * Max(count, 1)));
-    int kept = 0;
-    for (int i = 0; i < count; ++i)
-        if (!nulls[i]) out[kept++] = DatumGetInt64(values[i]);
-    *n = sort_unique(out, kept);
-    return out;
 }
 
 }  // namespace
@@ -78,11 +58,11 @@ Datum reliability_recompute(PG_FUNCTION_ARGS) {
     InitMaterializedSRF(fcinfo, 0);
 
     CacheRequest request;
-    request.machine_ids = int8_values(PG_GETARG_ARRAYTYPE_P(0), &request.n_machines);
+    request.machine_ids = sorted_int8_values(PG_GETARG_ARRAYTYPE_P(0), &request.n_machines);
     request.as_of = as_of;
     request.mode = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4) ? CacheMode::Full : CacheMode::Slide;
     request.ratings_changed = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
-    if (PG_NARGS() > 6 && !PG_ARGISNULL(6)) request.full_ids = int8_values(PG_GETARG_ARRAYTYPE_P(6), &request.n_full_ids);
+    if (PG_NARGS() > 6 && !PG_ARGISNULL(6)) request.full_ids = sorted_int8_values(PG_GETARG_ARRAYTYPE_P(6), &request.n_full_ids);
 
     FreshArrays* fresh = static_cast<FreshArrays*>(palloc0(sizeof(FreshArrays)));
     if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2)) {
@@ -93,11 +73,7 @@ Datum reliability_recompute(PG_FUNCTION_ARGS) {
         if (n_m != n_t) elog(ERROR, "reliability: fresh arrays differ in length");
         FreshRow* rows = static_cast<FreshRow*>(palloc(sizeof(FreshRow) * Max(n_m, 1)));
         for (int i = 0; i < n_m; ++i) rows[i] = FreshRow{DatumGetInt64(m[i]), DatumGetTimestampTz(t[i])};
-        guarded([&] {
-            std::sort(rows, rows + n_m, [](const FreshRow& x, const FreshRow& y) {
-                return x.machine != y.machine ? x.machine < y.machine : x.at < y.at;
-            });
-        });
+        sort_fresh(rows, n_m);
         fresh->rows = rows;
         fresh->n = n_m;
     }
@@ -121,7 +97,7 @@ Datum reliability_recompute_truncated(PG_FUNCTION_ARGS) {
     else if (std::strcmp(truncated, "ratings") == 0) request.truncated = DataTable::Ratings;
     else ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown table \"%s\"", truncated)));
     InitMaterializedSRF(fcinfo, 0);
-    request.machine_ids = int8_values(PG_GETARG_ARRAYTYPE_P(0), &request.n_machines);
+    request.machine_ids = sorted_int8_values(PG_GETARG_ARRAYTYPE_P(0), &request.n_machines);
     request.as_of = GetCurrentTransactionStartTimestamp();
     request.mode = CacheMode::Truncated;
     request.emit_to = rsinfo->setResult;
