@@ -63,12 +63,16 @@ void push_pending(SubTransactionId subid) {
     g_pending[g_pending_n++] = subid;
 }
 
-// The machines noted for the pending statement, as a bigint[] (palloc'd in the caller's
-// context); forgets them.
+// A bigint[] of the given values (palloc'd in the caller's context).
+ArrayType* int8_array_of(const int64* v, int n) {
+    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(1, n)));
+    for (int i = 0; i < n; ++i) values[i] = Int64GetDatum(v[i]);
+    return construct_array(values, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+// The machines noted for the pending statement, as a bigint[]; forgets them.
 ArrayType* take_marked() {
-    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(1, g_marked_n)));
-    for (int i = 0; i < g_marked_n; ++i) values[i] = Int64GetDatum(g_marked[i]);
-    ArrayType* result = construct_array(values, g_marked_n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+    ArrayType* result = int8_array_of(g_marked, g_marked_n);
     g_marked_n = 0;
     return result;
 }
@@ -136,22 +140,21 @@ Datum reliability_observations_insert_begins(PG_FUNCTION_ARGS) {
 // passes, which could deadlock with another statement.
 PG_FUNCTION_INFO_V1(reliability_hand_over);
 Datum reliability_hand_over(PG_FUNCTION_ARGS) {
-    if (g_pending_n > 0) --g_pending_n;
-    if (g_pending_n > 0) {
-        if (!PG_ARGISNULL(0)) {
-            Datum* ids;
-            bool* nulls;
-            int n;
-            deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, &nulls, &n);
-            int64* values = static_cast<int64*>(palloc(sizeof(int64) * Max(1, n)));
-            int kept = 0;
-            for (int i = 0; i < n; ++i)
-                if (!nulls[i]) values[kept++] = DatumGetInt64(ids[i]);
-            note_recomputed(values, kept);
-        }
-        PG_RETURN_NULL();
+    int64* values = nullptr;
+    int kept = 0;
+    if (!PG_ARGISNULL(0)) {
+        Datum* ids;
+        bool* nulls;
+        int n;
+        deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, &nulls, &n);
+        values = static_cast<int64*>(palloc(sizeof(int64) * Max(1, n)));
+        for (int i = 0; i < n; ++i)
+            if (!nulls[i]) values[kept++] = DatumGetInt64(ids[i]);
     }
-    PG_RETURN_ARRAYTYPE_P(take_marked());
+    int64* handed;
+    int n_handed;
+    if (!end_statement(values, kept, &handed, &n_handed)) PG_RETURN_NULL();
+    PG_RETURN_ARRAYTYPE_P(int8_array_of(handed, n_handed));
 }
 
 // _insert_ends() RETURNS bigint[]: 0.1.0's form of the above, for its install script (this
