@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cache_engine.hpp"
+#include "history_changes.hpp"
 #include "pending_inserts.hpp"
 #include "pg_time.hpp"
 
@@ -192,9 +193,19 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
     int64* ids = machines.sorted(&n, fresh_rows ? &earliest : nullptr);
     hash_destroy(machines.table);
 
+    // History (SPEC §9): rows before the compaction horizon are refused here, before any
+    // write; the days the rows reach are recomputed after the cache engine locked the machines.
+    HistoryHorizon horizon;
+    int n_ranges = 0;
+    HistoryRange* ranges = nullptr;
+    if (table != DataTable::Ratings && read_history_horizon(&horizon)) {
+        ranges = history_ranges(trigger, table, horizon, &n_ranges);
+    }
+
     int64* handed = nullptr;
     int n_handed = 0;
     if (!end_statement(ids, n, &handed, &n_handed)) {  // a later trigger of the statement does it
+        note_history_ranges(ranges, n_ranges);
         if (new_rows != nullptr) new_rows->release();
         return PointerGetDatum(nullptr);
     }
@@ -231,6 +242,17 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
     }
     update_cache(request);
     if (new_rows != nullptr) new_rows->release();
+
+    int n_handed_ranges = 0;
+    HistoryRange* handed_ranges = take_history_ranges(&n_handed_ranges);
+    if (n_handed_ranges > 0) {
+        auto* merged = static_cast<HistoryRange*>(palloc(sizeof(HistoryRange) * (n_ranges + n_handed_ranges)));
+        if (n_ranges > 0) std::memcpy(merged, ranges, sizeof(HistoryRange) * n_ranges);
+        std::memcpy(merged + n_ranges, handed_ranges, sizeof(HistoryRange) * n_handed_ranges);
+        ranges = merged;
+        n_ranges += n_handed_ranges;
+    }
+    update_history(ranges, n_ranges);
     return PointerGetDatum(nullptr);
 }
 

@@ -23,6 +23,8 @@ SubTransactionId* g_pending = nullptr;  // a stack, in TopTransactionContext
 int g_pending_n = 0, g_pending_cap = 0;
 int64* g_marked = nullptr;   // machines recomputed meanwhile (in TopTransactionContext)
 int g_marked_n = 0, g_marked_cap = 0;
+HistoryRange* g_ranges = nullptr;  // history day ranges of the pending statement's rows
+int g_ranges_n = 0, g_ranges_cap = 0;
 bool g_callbacks_registered = false;
 
 void reset() {
@@ -30,6 +32,8 @@ void reset() {
     g_pending_n = g_pending_cap = 0;
     g_marked = nullptr;
     g_marked_n = g_marked_cap = 0;
+    g_ranges = nullptr;
+    g_ranges_n = g_ranges_cap = 0;
 }
 
 void xact_callback(XactEvent event, void*) {
@@ -44,7 +48,7 @@ void subxact_callback(SubXactEvent event, SubTransactionId my_subid, SubTransact
         // Inserts begun in the aborted subtransaction (or in its children, already
         // aborted or merged into it) will never reach their AFTER trigger.
         while (g_pending_n > 0 && g_pending[g_pending_n - 1] == my_subid) --g_pending_n;
-        if (g_pending_n == 0) g_marked_n = 0;
+        if (g_pending_n == 0) g_marked_n = g_ranges_n = 0;
     } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
         for (int i = 0; i < g_pending_n; ++i) {
             if (g_pending[i] == my_subid) g_pending[i] = parent_subid;
@@ -92,6 +96,27 @@ void note_recomputed(const int64* machine_ids, int n) {
     }
     std::memcpy(g_marked + g_marked_n, machine_ids, sizeof(int64) * n);
     g_marked_n += n;
+}
+
+void note_history_ranges(const HistoryRange* ranges, int n) {
+    if (n <= 0) return;
+    if (g_ranges_n + n > g_ranges_cap) {
+        int cap = Max(64, Max(g_ranges_cap * 2, g_ranges_n + n));
+        auto* grown = static_cast<HistoryRange*>(MemoryContextAlloc(TopTransactionContext, sizeof(HistoryRange) * cap));
+        if (g_ranges_n > 0) std::memcpy(grown, g_ranges, sizeof(HistoryRange) * g_ranges_n);
+        g_ranges = grown;
+        g_ranges_cap = cap;
+    }
+    std::memcpy(g_ranges + g_ranges_n, ranges, sizeof(HistoryRange) * n);
+    g_ranges_n += n;
+}
+
+HistoryRange* take_history_ranges(int* n) {
+    *n = g_ranges_n;
+    auto* out = static_cast<HistoryRange*>(palloc(sizeof(HistoryRange) * Max(1, g_ranges_n)));
+    if (g_ranges_n > 0) std::memcpy(out, g_ranges, sizeof(HistoryRange) * g_ranges_n);
+    g_ranges_n = 0;
+    return out;
 }
 
 bool end_statement(const int64* machine_ids, int n, int64** handed, int* n_handed) {

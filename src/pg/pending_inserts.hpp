@@ -21,4 +21,14 @@ bool end_statement(const int64* machine_ids, int n, int64** handed, int* n_hande
 // Notes machines for the pending insert to recompute in full (no-op when none is pending).
 void note_recomputed(const int64* machine_ids, int n);
 
+// Days first..last (DateADT) of one machine's history that a statement's rows changed.
+struct HistoryRange {
+    int64 machine;
+    int32 first, last;
+};
+// A trigger that hands its machines over hands their history ranges over too (they are
+// recomputed after the last trigger locked every machine); the last one takes them.
+void note_history_ranges(const HistoryRange* ranges, int n);
+HistoryRange* take_history_ranges(int* n);  // palloc'd
+
 }  // namespace reliability::pg

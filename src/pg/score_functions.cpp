@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "cpp_boundary.hpp"
+#include "history_changes.hpp"
 #include "pg_time.hpp"
 #include "score_row.hpp"
 #include "settings.hpp"
@@ -13,6 +14,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/timestamp.h"
 }
 
@@ -62,8 +64,14 @@ Datum score_datum(FunctionCallInfo fcinfo, const ScoreParameters& p, const Measu
 // What reliability.score() reads, with the caller's rights (SPI runs as the current user):
 // the settings row, the availability of the window, the interruptions in it, the ratings
 // and the latest observation before as_of; no row for a machine that does not exist.
-// Qualified names and operators only (SPEC §7).
-const char* const kScoreInputs =
+// Qualified names and operators only (SPEC §7). The 0.3.0 SQL (no history) reads raw rows only.
+#define RELIABILITY_RATINGS_AND_MACHINE                                                                  \
+    " CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS n, "                                             \
+    "                            COALESCE(pg_catalog.sum(x.stars), 0::pg_catalog.int8) AS total "        \
+    "                       FROM reliability.ratings x WHERE x.machine_id OPERATOR(pg_catalog.=) $1) r " \
+    " WHERE EXISTS (SELECT FROM reliability.machines m WHERE m.machine_id OPERATOR(pg_catalog.=) $1)"
+
+const char* const kScoreInputsRaw =
     "SELECT st, "
     "       (SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap) "
     "          FROM reliability.observations o "
@@ -75,22 +83,84 @@ const char* const kScoreInputs =
     "           AND i.occurred_at OPERATOR(pg_catalog.>=) w.lo AND i.occurred_at OPERATOR(pg_catalog.<) w.hi), "
     "       r.n, r.total, "
     "       (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
-    "         WHERE o.machine_id OPERATOR(pg_catalog.=) $1 AND o.observed_at OPERATOR(pg_catalog.<) w.hi) "
+    "         WHERE o.machine_id OPERATOR(pg_catalog.=) $1 AND o.observed_at OPERATOR(pg_catalog.<) w.hi), "
+    "       NULL::pg_catalog.date "
     "  FROM reliability.settings st "
     " CROSS JOIN LATERAL (SELECT x.lo, x.hi, pg_catalog.tstzrange(x.lo, x.hi) AS win "
     "                       FROM (SELECT reliability.sub_fixed($2, st.score_window) AS lo, $2 AS hi) x) w "
-    " CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS n, "
-    "                            COALESCE(pg_catalog.sum(x.stars), 0::pg_catalog.int8) AS total "
-    "                       FROM reliability.ratings x WHERE x.machine_id OPERATOR(pg_catalog.=) $1) r "
-    " WHERE EXISTS (SELECT FROM reliability.machines m WHERE m.machine_id OPERATOR(pg_catalog.=) $1)";
+    RELIABILITY_RATINGS_AND_MACHINE;
+
+// With history (SPEC §9): the window [lo, hi) is read as raw rows for its partial days at
+// either end and for days not materialized yet, and as one history row per whole day
+// [d1, d2) that history holds (an empty summary for a day without a row: it had nothing).
+// rollup() of those tiles gives exactly the availability of the raw rows over the window.
+#define RELIABILITY_RAW_PIECE(FROM, TO)                                                                      \
+    "SELECT COALESCE(reliability.summarize(o.observed_at, o.online, pg_catalog.tstzrange(" FROM ", " TO "), " \
+    "                                      st.max_gap), "                                                    \
+    "                reliability._empty_summary(" FROM ", " TO ", st.max_gap)) "                             \
+    "  FROM reliability.observations o "                                                                     \
+    " WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "                                                         \
+    "   AND o.observed_at OPERATOR(pg_catalog.>=) reliability.sub_fixed(" FROM ", st.max_gap) "              \
+    "   AND o.observed_at OPERATOR(pg_catalog.<) " TO " HAVING " FROM " OPERATOR(pg_catalog.<) " TO
+
+const char* const kScoreInputsHistory =
+    "SELECT st, "
+    "       CASE WHEN w.d1 OPERATOR(pg_catalog.<) w.d2 THEN reliability.availability(( "
+    "         SELECT reliability.rollup(p.s) FROM ( "
+    "           " RELIABILITY_RAW_PIECE("w.lo", "w.h1") " UNION ALL "
+    "           SELECT COALESCE(h.summary, reliability._empty_summary(reliability._day_start(g.day), "
+    "                           reliability._day_start(g.day OPERATOR(pg_catalog.+) 1), st.max_gap)) "
+    "             FROM (SELECT w.d1 OPERATOR(pg_catalog.+) k AS day "
+    "                     FROM pg_catalog.generate_series(0, (w.d2 OPERATOR(pg_catalog.-) w.d1) OPERATOR(pg_catalog.-) 1) AS k) g "
+    "             LEFT JOIN reliability.history h "
+    "                    ON h.machine_id OPERATOR(pg_catalog.=) $1 AND h.day OPERATOR(pg_catalog.=) g.day "
+    "           UNION ALL " RELIABILITY_RAW_PIECE("w.h2", "w.hi") ") AS p(s))) "
+    "       ELSE (SELECT reliability.availability(o.observed_at, o.online, pg_catalog.tstzrange(w.lo, w.hi), st.max_gap) "
+    "               FROM reliability.observations o "
+    "              WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "
+    "                AND o.observed_at OPERATOR(pg_catalog.>=) reliability.sub_fixed(w.lo, st.max_gap) "
+    "                AND o.observed_at OPERATOR(pg_catalog.<) w.hi) END, "
+    "       CASE WHEN w.d1 OPERATOR(pg_catalog.<) w.d2 THEN "
+    "         (SELECT pg_catalog.count(*) FROM reliability.interruptions i "
+    "           WHERE i.machine_id OPERATOR(pg_catalog.=) $1 "
+    "             AND ((i.occurred_at OPERATOR(pg_catalog.>=) w.lo AND i.occurred_at OPERATOR(pg_catalog.<) w.h1) "
+    "               OR (i.occurred_at OPERATOR(pg_catalog.>=) w.h2 AND i.occurred_at OPERATOR(pg_catalog.<) w.hi))) "
+    "         OPERATOR(pg_catalog.+) (SELECT COALESCE(pg_catalog.sum(h.interruptions), 0)::pg_catalog.int8 "
+    "                                   FROM reliability.history h WHERE h.machine_id OPERATOR(pg_catalog.=) $1 "
+    "                                    AND h.day OPERATOR(pg_catalog.>=) w.d1 AND h.day OPERATOR(pg_catalog.<) w.d2) "
+    "       ELSE (SELECT pg_catalog.count(*) FROM reliability.interruptions i "
+    "              WHERE i.machine_id OPERATOR(pg_catalog.=) $1 "
+    "                AND i.occurred_at OPERATOR(pg_catalog.>=) w.lo AND i.occurred_at OPERATOR(pg_catalog.<) w.hi) END, "
+    "       r.n, r.total, "
+    // Raw rows are newer than every compacted day: history only when no raw row is left.
+    "       COALESCE((SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
+    "                  WHERE o.machine_id OPERATOR(pg_catalog.=) $1 AND o.observed_at OPERATOR(pg_catalog.<) w.hi), "
+    "                (SELECT h.last_observed_at FROM reliability.history h "
+    "                  WHERE h.machine_id OPERATOR(pg_catalog.=) $1 AND h.day OPERATOR(pg_catalog.<) reliability._utc_day(w.hi) "
+    "                    AND h.last_observed_at IS NOT NULL ORDER BY h.day DESC LIMIT 1)), "
+    "       ret.compacted_before "
+    "  FROM reliability.settings st CROSS JOIN reliability.retention ret "
+    " CROSS JOIN LATERAL (SELECT reliability.sub_fixed($2, st.score_window) AS lo, $2 AS hi) x "
+    " CROSS JOIN LATERAL (SELECT CASE WHEN reliability._day_start(reliability._utc_day(x.lo)) OPERATOR(pg_catalog.<) x.lo "
+    "                                 THEN reliability._utc_day(x.lo) OPERATOR(pg_catalog.+) 1 "
+    "                                 ELSE reliability._utc_day(x.lo) END AS d1, "
+    "                            LEAST(reliability._utc_day(x.hi), "
+    "                                  COALESCE(ret.materialized_before, '-infinity'::pg_catalog.date)) AS d2) d "
+    " CROSS JOIN LATERAL (SELECT x.lo, x.hi, d.d1, d.d2, "
+    "                            CASE WHEN d.d1 OPERATOR(pg_catalog.<) d.d2 THEN reliability._day_start(d.d1) END AS h1, "
+    "                            CASE WHEN d.d1 OPERATOR(pg_catalog.<) d.d2 THEN reliability._day_start(d.d2) END AS h2) w "
+    RELIABILITY_RATINGS_AND_MACHINE;
+#undef RELIABILITY_RAW_PIECE
+#undef RELIABILITY_RATINGS_AND_MACHINE
 
 // Prepared once per backend; the plan cache revalidates it after DDL, and the privileges
 // of the tables are checked on every execution, as the current user.
-SPIPlanPtr score_inputs_plan() {
-    static SPIPlanPtr plan = nullptr;
+SPIPlanPtr score_inputs_plan(bool with_history) {
+    static SPIPlanPtr plans[2] = {nullptr, nullptr};
+    SPIPlanPtr& plan = plans[with_history ? 1 : 0];
     if (plan == nullptr) {
         Oid types[2] = {INT8OID, TIMESTAMPTZOID};
-        SPIPlanPtr p = SPI_prepare(kScoreInputs, 2, types);
+        SPIPlanPtr p = SPI_prepare(with_history ? kScoreInputsHistory : kScoreInputsRaw, 2, types);
         if (p == nullptr) elog(ERROR, "reliability: preparing score() failed: %s", SPI_result_code_string(SPI_result));
         if (SPI_keepplan(p) != 0) elog(ERROR, "reliability: keeping the plan of score() failed");
         plan = p;
@@ -177,7 +247,7 @@ Datum reliability_score(PG_FUNCTION_ARGS) {
 
     Datum args[2] = {PG_GETARG_DATUM(0), TimestampTzGetDatum(as_of)};
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
-    int rc = SPI_execute_plan(score_inputs_plan(), args, nullptr, true, 1);
+    int rc = SPI_execute_plan(score_inputs_plan(history_installed()), args, nullptr, true, 1);
     if (rc != SPI_OK_SELECT) elog(ERROR, "reliability: reading the inputs of score() failed: %s", SPI_result_code_string(rc));
     if (SPI_processed == 0) {
         SPI_finish();
@@ -201,7 +271,14 @@ Datum reliability_score(PG_FUNCTION_ARGS) {
     m.rating_sum = isnull ? 0 : DatumGetInt64(v);
     v = SPI_getbinval(t, d, 6, &isnull);
     if (!isnull) m.last_observed_at = DatumGetTimestampTz(v);
+    v = SPI_getbinval(t, d, 7, &isnull);
+    const bool compacted = !isnull;
+    const DateADT compacted_before = compacted ? DatumGetDateADT(v) : 0;
     SPI_finish();
+    // After a compaction a window reaching before the horizon has lost raw rows (SPEC §9).
+    if (compacted && as_of - p.score_window_us < static_cast<TimestampTz>(compacted_before) * USECS_PER_DAY) {
+        require_after_horizon(as_of - p.score_window_us, compacted_before, "as_of - score_window");
+    }
     PG_RETURN_DATUM(score_datum(fcinfo, p, m, as_of));
 }
 

@@ -11,6 +11,7 @@
 
 #include "aggregate_support.hpp"
 #include "cpp_boundary.hpp"
+#include "pg_time.hpp"
 
 extern "C" {
 #include "fmgr.h"
@@ -133,6 +134,23 @@ Datum reliability_during(PG_FUNCTION_ARGS) {
     upper.inclusive = false;
     upper.lower = false;
     PG_RETURN_RANGE_P(make_range(typcache, &lower, &upper, false));
+}
+
+// _empty_summary(lower timestamptz, upper timestamptz, max_gap interval): the summary of a
+// window [lower, upper) in which nothing is covered (a day of reliability.history without
+// observations, or a part of a score window without any), so that rollup() sees no hole.
+PG_FUNCTION_INFO_V1(reliability_empty_summary);
+Datum reliability_empty_summary(PG_FUNCTION_ARGS) {
+    UptimeSummary s;
+    s.lower = PG_GETARG_TIMESTAMPTZ(0);
+    s.upper = PG_GETARG_TIMESTAMPTZ(1);
+    require_finite(s.lower, "lower");
+    require_finite(s.upper, "upper");
+    s.max_gap_us = positive_interval_length(PG_GETARG_INTERVAL_P(2), "max_gap");
+    if (s.lower >= s.upper) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("an uptime summary's window needs lower < upper")));
+    }
+    PG_RETURN_DATUM(summary_to_datum(s));
 }
 
 }  // extern "C"

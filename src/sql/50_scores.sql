@@ -104,10 +104,15 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM reliability._update_cache(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                                       pg_catalog.now(), true, false);
+    -- Every history summary was made with max_gap (_settings_check_horizon refuses this
+    -- change after a compaction).
+    IF NEW.max_gap IS DISTINCT FROM OLD.max_gap THEN
+        PERFORM reliability._history_materialize(NULL, (SELECT r.materialized_before FROM reliability.retention r));
+    END IF;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION reliability._recompute_all() IS 'Internal trigger: recomputes every cached score (settings change).';
+COMMENT ON FUNCTION reliability._recompute_all() IS 'Internal trigger: recomputes every cached score (settings change), and the history when max_gap changed.';
 
 CREATE TRIGGER observations_statement_begins BEFORE INSERT OR UPDATE OR DELETE ON reliability.observations
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._statement_begins();
@@ -189,12 +194,14 @@ BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    -- History first (SPEC §9): every day that has ended by as_of.
+    PERFORM reliability._history_advance(reliability._utc_day(reliability._finite(as_of, 'as_of'::text)));
     RETURN reliability._update_cache(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                                      reliability._finite(as_of, 'as_of'::text), false, false);
 END
 $$;
 COMMENT ON FUNCTION reliability.refresh(timestamptz) IS
-    'Moves every cached score''s window to max(as_of, computed_at) (incrementally) and returns how many rows it wrote. Schedule it, e.g. with pg_cron.';
+    'Materializes the history of every day ended by as_of, then moves every cached score''s window to max(as_of, computed_at) (incrementally); returns how many cached rows it wrote. Schedule it, e.g. with pg_cron.';
 
 CREATE FUNCTION reliability.rebuild(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -202,6 +209,9 @@ BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    -- The history too (SPEC §9), from the compaction horizon on (earlier days have no raw rows).
+    LOCK TABLE reliability.observations, reliability.interruptions IN SHARE MODE;
+    PERFORM reliability._history_materialize(r.compacted_before, r.materialized_before) FROM reliability.retention r;
     RETURN reliability._update_cache(
         ARRAY(SELECT m.machine_id FROM reliability.machines m
                WHERE EXISTS (SELECT FROM reliability.scores s WHERE s.machine_id = m.machine_id)
@@ -213,4 +223,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION reliability.rebuild(timestamptz) IS
-    'Recomputes every cached score from the tables in full (after triggers were bypassed, e.g. by session_replication_role = replica).';
+    'Recomputes every cached score and the history from the tables in full (after triggers were bypassed, e.g. by session_replication_role = replica).';

@@ -106,28 +106,44 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 30 SET search_path = pg_catalog, pg_t
 #variable_conflict use_column
 DECLARE
     windows reliability._history_window[];
+    horizon reliability.retention;
+    last_day date;
 BEGIN
     -- Validate days and as_of first, so bad arguments are errors for every machine_id.
     windows := ARRAY(SELECT ROW(h.day, h.lo, h.hi, pg_catalog.tstzrange(h.lo, h.hi))::reliability._history_window
                        FROM reliability._history_days(daily_uptime.days, daily_uptime.as_of) h);
+    SELECT * INTO horizon FROM reliability.retention;
+    IF horizon.compacted_before IS NOT NULL AND daily_uptime.as_of < reliability._day_start(horizon.compacted_before) THEN
+        RAISE EXCEPTION 'as_of % is before the compaction horizon %', daily_uptime.as_of, horizon.compacted_before
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'compact() deleted the raw rows before reliability.compacted_before() = ' || horizon.compacted_before::text || '.';
+    END IF;
     IF NOT EXISTS (SELECT FROM reliability.machines x WHERE x.machine_id = daily_uptime.machine_id) THEN
         RETURN;
     END IF;
+    last_day := reliability._utc_day(daily_uptime.as_of);
+    -- Whole days that history holds are one row each (SPEC §9; a day without a row had
+    -- nothing); the day of as_of and days not materialized yet are read from the raw rows.
     RETURN QUERY
     SELECT d.day,
            COALESCE((a.m).online_seconds, 0),
            COALESCE((a.m).offline_seconds, 0),
            (a.m).uptime,
            COALESCE((a.m).coverage, 0),
-           (SELECT pg_catalog.count(*) FROM reliability.interruptions i
-             WHERE i.machine_id = daily_uptime.machine_id AND i.occurred_at >= d.lo AND i.occurred_at < d.hi)
+           a.n
       FROM pg_catalog.unnest(windows) d
      CROSS JOIN (SELECT st.max_gap FROM reliability.settings st) st
+     CROSS JOIN LATERAL (SELECT d.day < last_day AND d.day < horizon.materialized_before AS whole) k
+      LEFT JOIN reliability.history h ON k.whole AND h.machine_id = daily_uptime.machine_id AND h.day = d.day
      CROSS JOIN LATERAL (
-           SELECT reliability.availability(o.observed_at, o.online, d.win, st.max_gap) AS m
-             FROM reliability.observations o
-            WHERE o.machine_id = daily_uptime.machine_id
-              AND o.observed_at >= reliability.sub_fixed(d.lo, st.max_gap) AND o.observed_at < d.hi) a
+           SELECT CASE WHEN k.whole THEN reliability.availability(h.summary)
+                       ELSE (SELECT reliability.availability(o.observed_at, o.online, d.win, st.max_gap)
+                               FROM reliability.observations o
+                              WHERE o.machine_id = daily_uptime.machine_id
+                                AND o.observed_at >= reliability.sub_fixed(d.lo, st.max_gap) AND o.observed_at < d.hi) END AS m,
+                  CASE WHEN k.whole THEN COALESCE(h.interruptions, 0)
+                       ELSE (SELECT pg_catalog.count(*) FROM reliability.interruptions i
+                              WHERE i.machine_id = daily_uptime.machine_id AND i.occurred_at >= d.lo AND i.occurred_at < d.hi) END AS n) a
      ORDER BY d.day;
 END
 $$;

@@ -48,3 +48,14 @@ REVOKE ALL ON FUNCTION reliability._rollup_combine(internal, internal) FROM PUBL
 REVOKE ALL ON FUNCTION reliability._rollup_serialize(internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._rollup_deserialize(bytea, internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._rollup_final(internal) FROM PUBLIC;
+-- History (35_history.sql, 55_compaction.sql): the retention row is read by every reader of
+-- results (score(), daily_uptime(), compacted_before()) and holds only two dates.
+GRANT SELECT ON reliability.retention TO PUBLIC;
+REVOKE ALL ON FUNCTION reliability.compact(date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._history_update(bigint[], date[], date[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._history_materialize(date, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._history_advance(date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._history_truncated() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._retention_merge_insert() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._retention_refuse_removal() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_check_horizon() FROM PUBLIC;
