@@ -5,14 +5,16 @@
 namespace reliability {
 
 UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micros> earliest_fresh, bool force_full,
-                       const ScoreParameters& p) {
+                       const ScoreParameters& p, std::optional<Micros> raw_from) {
     UpdatePlan plan;
+    plan.raw_from = raw_from;
     plan.b2 = cached.computed_at ? std::max(as_of, *cached.computed_at) : as_of;
     plan.a2 = checked_sub(plan.b2, p.score_window_us);
     if (!force_full && cached.computed_at) {
         const Micros b1 = *cached.computed_at;
         if (auto slide = plan_slide(checked_sub(b1, p.score_window_us), b1, plan.a2, plan.b2, earliest_fresh,
-                                    p.max_gap_us)) {
+                                    p.max_gap_us);
+            slide && !(raw_from && slide->head_from < *raw_from)) {
             plan.full = false;
             plan.slide = *slide;
             // The old end in one forward read: every row within max_gap before a1 (one
@@ -37,7 +39,10 @@ std::optional<UpdatedRow> update_row(const UpdatePlan& plan, const CachedRow& ca
     row.computed_at = plan.b2;
     if (plan.full) {
         totals = covered_between(data.new_end.data, data.new_end.size, plan.a2, plan.b2, p.max_gap_us);
-        if (data.new_end.size > 0) row.last_observed = data.new_end.data[data.new_end.size - 1].at;
+        if (data.new_end.size > 0)
+            row.last_observed = data.new_end.data[data.new_end.size - 1].at;
+        else if (plan.raw_from && cached.last_observed && *cached.last_observed < *plan.raw_from)
+            row.last_observed = cached.last_observed;
     } else {
         std::optional<WindowTotals> slid = slide(plan.slide, cached.totals, data.old_end, data.new_end, data.fresh);
         if (!slid) return std::nullopt;

@@ -42,14 +42,19 @@ struct UpdatePlan {
     bool full = true;
     SlidePlan slide{};               // when !full
     ObservationRange old_end, new_end;  // full: new_end covers the window, old_end is empty
+    std::optional<Micros> raw_from;     // rows before it were compacted (SPEC §9)
 };
 
 // b2 = max(as_of, computed_at); slide unless the caller asks for full, there is no usable
 // cache, or the fresh rows (inserted by the statement before computed_at) forbid it. A
 // slide's new end starts at the cached last observation when it lies before the fresh rows:
 // it is the last row before them (the cache is exact), so one forward read gives it.
+// After a compaction, raw_from is the earliest time whose rows are all still there
+// (compacted_before - max_gap): a slide whose old end reaches before it is made in full, and a
+// full recompute that finds no row keeps a cached last observation older than raw_from
+// (compacted rows cannot change any more, so it is still the last one).
 UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micros> earliest_fresh, bool force_full,
-                       const ScoreParameters& p);
+                       const ScoreParameters& p, std::optional<Micros> raw_from = std::nullopt);
 
 // What the engine read for one machine.
 struct MachineData {

@@ -1,5 +1,6 @@
 // The cache engine (see cache_engine.hpp): lock → read → compute (core) → write, chunk by chunk.
 #include "cache_engine.hpp"
+#include "history_changes.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -86,6 +87,7 @@ struct Chunk {
     int64* fresh_machine;  // the chunk's fresh rows, sorted
     TimestampTz* fresh_at;
     int n_fresh;
+    std::optional<Micros> raw_from;  // after a compaction (plan_update)
 };
 
 bool get_bool(HeapTuple t, TupleDesc d, int col, bool* isnull) {
@@ -186,7 +188,7 @@ void plan_machines(Chunk& c, const bool* selected) {
             if (m.retry) m.force_full = true;
             std::optional<Micros> earliest;
             if (m.fresh_end > m.fresh_begin) earliest = c.fresh_at[m.fresh_begin];
-            m.plan = plan_update(m.cached, r.as_of, earliest, m.force_full, *c.params);
+            m.plan = plan_update(m.cached, r.as_of, earliest, m.force_full, *c.params, c.raw_from);
         }
     });
 }
@@ -446,6 +448,7 @@ int64 update_cache(const CacheRequest& r) {
     if (r.create_missing && r.emit_to == nullptr) create_missing_rows(r);
 
     ScoreParameters params;
+    std::optional<Micros> raw_from;
     bool have_params = false;
     int64 written = 0;
     for (int start = 0; start < r.n_machines; start += kChunkMachines) {
@@ -455,8 +458,10 @@ int64 update_cache(const CacheRequest& r) {
         lock_and_read(c, r.machine_ids + start, end - start);
         if (!have_params) {  // after the first locks: the settings in force for these rows
             params = load_settings(true);
+            raw_from = r.raw_from_known ? r.raw_from : compaction_raw_from();
             have_params = true;
         }
+        c.raw_from = raw_from;
         if (r.mode == CacheMode::Truncated) {
             compute_truncated(c);
         } else {

@@ -198,7 +198,8 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
     HistoryHorizon horizon;
     int n_ranges = 0;
     HistoryRange* ranges = nullptr;
-    if (table != DataTable::Ratings && read_history_horizon(&horizon)) {
+    const bool history_in_use = read_history_horizon(&horizon);
+    if (table != DataTable::Ratings && history_in_use) {
         ranges = history_ranges(trigger, table, horizon, &n_ranges);
     }
 
@@ -226,6 +227,10 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
     request.ratings_changed = table == DataTable::Ratings;
     request.create_missing = !deleted || n_handed > 0;
     request.full_ids = handed;
+    request.raw_from_known = true;
+    if (history_in_use && horizon.compacted) {
+        request.raw_from = static_cast<TimestampTz>(horizon.compacted_before) * USECS_PER_DAY - horizon.max_gap_us;
+    }
     request.n_full_ids = n_full;
     if (fresh_rows) {
         if (n_handed > 0) {  // earliest must be parallel to machine_ids

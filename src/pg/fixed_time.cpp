@@ -35,4 +35,15 @@ Datum reliability_add_fixed(PG_FUNCTION_ARGS) { return shift(fcinfo, +1); }
 PG_FUNCTION_INFO_V1(reliability_sub_fixed);
 Datum reliability_sub_fixed(PG_FUNCTION_ARGS) { return shift(fcinfo, -1); }
 
+// _sub_fixed_or_infinity(ts, length): ts minus the length, or -infinity when that is before
+// the first timestamp (a lower bound for "rows from max_gap before ts on" near the start of time).
+PG_FUNCTION_INFO_V1(reliability_sub_fixed_or_infinity);
+Datum reliability_sub_fixed_or_infinity(PG_FUNCTION_ARGS) {
+    TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+    if (TIMESTAMP_NOT_FINITE(ts)) PG_RETURN_TIMESTAMPTZ(ts);
+    const reliability::Micros us = interval_length(PG_GETARG_INTERVAL_P(1));
+    if (us > 0 && ts - MIN_TIMESTAMP < us) PG_RETURN_TIMESTAMPTZ(DT_NOBEGIN);
+    return shift(fcinfo, -1);
+}
+
 }  // extern "C"

@@ -39,7 +39,7 @@ const char* const kUpdate = "SELECT reliability._history_update($1, $2, $3)";
 
 SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types) {
     if (*slot == nullptr) {
-        SPIPlanPtr p = SPI_prepare(sql, nargs, types);
+        SPIPlanPtr p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
         if (p == nullptr) elog(ERROR, "reliability: preparing a history statement failed: %s", SPI_result_code_string(SPI_result));
         if (SPI_keepplan(p) != 0) elog(ERROR, "reliability: keeping a history plan failed");
         *slot = p;
@@ -197,6 +197,12 @@ HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const Histor
         }
     }
     return ranges;
+}
+
+std::optional<int64> compaction_raw_from() {
+    HistoryHorizon h;
+    if (!read_history_horizon(&h) || !h.compacted) return std::nullopt;
+    return day_start(h.compacted_before) - h.max_gap_us;
 }
 
 void require_after_horizon(TimestampTz at, int32 compacted_before, const char* what) {

@@ -4,6 +4,8 @@
 // tables, once the cache engine has locked the statement's machines.
 #pragma once
 
+#include <optional>
+
 #include "cache_update.hpp"
 #include "pending_inserts.hpp"
 
@@ -33,6 +35,9 @@ bool read_history_horizon(HistoryHorizon* out);
 // a machine that still exists (deleting a machine stays allowed); returns the history day
 // ranges the rows reach, one per machine (palloc'd).
 HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const HistoryHorizon& horizon, int* n);
+
+// compacted_before - max_gap after a compaction: raw rows from it on are all there.
+std::optional<int64> compaction_raw_from();
 
 // ERROR 22023 naming the horizon: `what` (= at) reaches before compacted_before.
 void require_after_horizon(TimestampTz at, int32 compacted_before, const char* what);

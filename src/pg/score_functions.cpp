@@ -72,7 +72,7 @@ Datum score_datum(FunctionCallInfo fcinfo, const ScoreParameters& p, const Measu
     " WHERE EXISTS (SELECT FROM reliability.machines m WHERE m.machine_id OPERATOR(pg_catalog.=) $1)"
 
 const char* const kScoreInputsRaw =
-    "SELECT st, "
+    "SELECT ROW(st.*)::reliability.settings, "
     "       (SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap) "
     "          FROM reliability.observations o "
     "         WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "
@@ -85,7 +85,7 @@ const char* const kScoreInputsRaw =
     "       (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
     "         WHERE o.machine_id OPERATOR(pg_catalog.=) $1 AND o.observed_at OPERATOR(pg_catalog.<) w.hi), "
     "       NULL::pg_catalog.date "
-    "  FROM reliability.settings st "
+    "  FROM (SELECT s.* FROM reliability.settings s LIMIT 1) st "
     " CROSS JOIN LATERAL (SELECT x.lo, x.hi, pg_catalog.tstzrange(x.lo, x.hi) AS win "
     "                       FROM (SELECT reliability.sub_fixed($2, st.score_window) AS lo, $2 AS hi) x) w "
     RELIABILITY_RATINGS_AND_MACHINE;
@@ -104,7 +104,7 @@ const char* const kScoreInputsRaw =
     "   AND o.observed_at OPERATOR(pg_catalog.<) " TO " HAVING " FROM " OPERATOR(pg_catalog.<) " TO
 
 const char* const kScoreInputsHistory =
-    "SELECT st, "
+    "SELECT ROW(st.*)::reliability.settings, "
     "       CASE WHEN w.d1 OPERATOR(pg_catalog.<) w.d2 THEN reliability.availability(( "
     "         SELECT reliability.rollup(p.s) FROM ( "
     "           " RELIABILITY_RAW_PIECE("w.lo", "w.h1") " UNION ALL "
@@ -112,8 +112,8 @@ const char* const kScoreInputsHistory =
     "                           reliability._day_start(g.day OPERATOR(pg_catalog.+) 1), st.max_gap)) "
     "             FROM (SELECT w.d1 OPERATOR(pg_catalog.+) k AS day "
     "                     FROM pg_catalog.generate_series(0, (w.d2 OPERATOR(pg_catalog.-) w.d1) OPERATOR(pg_catalog.-) 1) AS k) g "
-    "             LEFT JOIN reliability.history h "
-    "                    ON h.machine_id OPERATOR(pg_catalog.=) $1 AND h.day OPERATOR(pg_catalog.=) g.day "
+    "             LEFT JOIN LATERAL (SELECT y.summary FROM reliability.history y "  // one probe per day
+    "                                 WHERE y.machine_id OPERATOR(pg_catalog.=) $1 AND y.day OPERATOR(pg_catalog.=) g.day) h ON true "
     "           UNION ALL " RELIABILITY_RAW_PIECE("w.h2", "w.hi") ") AS p(s))) "
     "       ELSE (SELECT reliability.availability(o.observed_at, o.online, pg_catalog.tstzrange(w.lo, w.hi), st.max_gap) "
     "               FROM reliability.observations o "
@@ -139,7 +139,10 @@ const char* const kScoreInputsHistory =
     "                  WHERE h.machine_id OPERATOR(pg_catalog.=) $1 AND h.day OPERATOR(pg_catalog.<) reliability._utc_day(w.hi) "
     "                    AND h.last_observed_at IS NOT NULL ORDER BY h.day DESC LIMIT 1)), "
     "       ret.compacted_before "
-    "  FROM reliability.settings st CROSS JOIN reliability.retention ret "
+    // One row each (LIMIT 1): the planner's estimate for these never-analyzed one-row tables
+    // made the generic plan look so costly that JIT compiled it on every call.
+    "  FROM (SELECT s.* FROM reliability.settings s LIMIT 1) st "
+    " CROSS JOIN (SELECT r.* FROM reliability.retention r LIMIT 1) ret "
     " CROSS JOIN LATERAL (SELECT reliability.sub_fixed($2, st.score_window) AS lo, $2 AS hi) x "
     " CROSS JOIN LATERAL (SELECT CASE WHEN reliability._day_start(reliability._utc_day(x.lo)) OPERATOR(pg_catalog.<) x.lo "
     "                                 THEN reliability._utc_day(x.lo) OPERATOR(pg_catalog.+) 1 "
@@ -160,7 +163,9 @@ SPIPlanPtr score_inputs_plan(bool with_history) {
     SPIPlanPtr& plan = plans[with_history ? 1 : 0];
     if (plan == nullptr) {
         Oid types[2] = {INT8OID, TIMESTAMPTZOID};
-        SPIPlanPtr p = SPI_prepare(with_history ? kScoreInputsHistory : kScoreInputsRaw, 2, types);
+        // A generic plan: the query is large, planning it for each call cost more than running it.
+        SPIPlanPtr p = SPI_prepare_cursor(with_history ? kScoreInputsHistory : kScoreInputsRaw, 2, types,
+                                          CURSOR_OPT_GENERIC_PLAN);
         if (p == nullptr) elog(ERROR, "reliability: preparing score() failed: %s", SPI_result_code_string(SPI_result));
         if (SPI_keepplan(p) != 0) elog(ERROR, "reliability: keeping the plan of score() failed");
         plan = p;

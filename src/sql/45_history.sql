@@ -83,6 +83,11 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION reliability._utc_day(timestamptz) IS 'Internal: the UTC day of an instant.';
 
+CREATE FUNCTION reliability._sub_fixed_or_infinity(ts timestamptz, length interval) RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'reliability_sub_fixed_or_infinity' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION reliability._sub_fixed_or_infinity(timestamptz, interval) IS
+    'Internal: sub_fixed(ts, length), or -infinity before the first timestamp (a lower bound of a scan).';
+
 CREATE FUNCTION reliability._empty_summary(lower timestamptz, upper timestamptz, max_gap interval)
 RETURNS reliability.uptime_summary AS 'MODULE_PATHNAME', 'reliability_empty_summary'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
@@ -90,35 +95,61 @@ COMMENT ON FUNCTION reliability._empty_summary(timestamptz, timestamptz, interva
     'Internal: the summary of [lower, upper) with nothing covered.';
 
 -- The history rows of days first_days[i] .. last_days[i] of machine_ids[i], from the raw
--- tables, for the days that have covered time or interruptions: one index range per day and
--- table (observations from max_gap before the day on).
+-- tables, for the days that have covered time or interruptions. Candidate days come from
+-- the rows themselves (an observation's cover reaches at most max_gap and never past the next
+-- row; whole days of max_gap are counted up, so a candidate may have nothing and is then
+-- dropped), so the cost follows the rows, not the calendar; then one index range per day.
 CREATE FUNCTION reliability._history_rows(machine_ids bigint[], first_days date[], last_days date[])
 RETURNS SETOF reliability.history LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT r.machine_id, w.day,
+    WITH st AS (
+        SELECT s.max_gap,
+               pg_catalog.ceil(pg_catalog.date_part('epoch', s.max_gap) OPERATOR(pg_catalog./) 86400)::pg_catalog.int4 AS gap_days
+          FROM reliability.settings s LIMIT 1),
+    ranges AS (
+        SELECT r.machine_id, r.first_day, r.last_day
+          FROM ROWS FROM (pg_catalog.unnest(machine_ids), pg_catalog.unnest(first_days), pg_catalog.unnest(last_days))
+               AS r(machine_id, first_day, last_day)
+         WHERE r.first_day OPERATOR(pg_catalog.<=) r.last_day),
+    candidates AS (
+        SELECT DISTINCT c.machine_id, c.day
+          FROM (SELECT rg.machine_id, pg_catalog.generate_series(
+                           GREATEST(rg.first_day, o.day)::pg_catalog.timestamp,
+                           LEAST(rg.last_day, o.day OPERATOR(pg_catalog.+) st.gap_days, o.next_day)::pg_catalog.timestamp,
+                           '1 day'::pg_catalog.interval)::pg_catalog.date AS day
+                  FROM ranges rg CROSS JOIN st
+                 CROSS JOIN LATERAL (
+                       SELECT reliability._utc_day(x.observed_at) AS day,
+                              reliability._utc_day(pg_catalog.lead(x.observed_at) OVER (ORDER BY x.observed_at)) AS next_day
+                         FROM reliability.observations x
+                        WHERE x.machine_id OPERATOR(pg_catalog.=) rg.machine_id
+                          AND x.observed_at OPERATOR(pg_catalog.>=)
+                              reliability._sub_fixed_or_infinity(reliability._day_start(rg.first_day), st.max_gap)
+                          AND x.observed_at OPERATOR(pg_catalog.<) reliability._day_start(rg.last_day OPERATOR(pg_catalog.+) 1)) o
+                UNION ALL
+                SELECT rg.machine_id, reliability._utc_day(i.occurred_at)
+                  FROM ranges rg
+                  JOIN reliability.interruptions i
+                    ON i.machine_id OPERATOR(pg_catalog.=) rg.machine_id
+                   AND i.occurred_at OPERATOR(pg_catalog.>=) reliability._day_start(rg.first_day)
+                   AND i.occurred_at OPERATOR(pg_catalog.<) reliability._day_start(rg.last_day OPERATOR(pg_catalog.+) 1)) c)
+    SELECT c.machine_id, c.day,
            COALESCE(s.summary, reliability._empty_summary(w.lo, w.hi, st.max_gap)),
            i.n, s.last_observed_at
-      FROM reliability.settings st
-     CROSS JOIN ROWS FROM (pg_catalog.unnest(machine_ids), pg_catalog.unnest(first_days), pg_catalog.unnest(last_days))
-           AS r(machine_id, first_day, last_day)
-     CROSS JOIN LATERAL pg_catalog.generate_series(r.first_day::pg_catalog.timestamp, r.last_day::pg_catalog.timestamp,
-                                                   '1 day'::pg_catalog.interval) AS g(t)
-     CROSS JOIN LATERAL (SELECT g.t::pg_catalog.date AS day,
-                                pg_catalog.timezone('UTC'::pg_catalog.text, g.t) AS lo,
-                                pg_catalog.timezone('UTC'::pg_catalog.text, g.t OPERATOR(pg_catalog.+) '1 day'::pg_catalog.interval) AS hi) w
+      FROM candidates c CROSS JOIN st
+     CROSS JOIN LATERAL (SELECT reliability._day_start(c.day) AS lo,
+                                reliability._day_start(c.day OPERATOR(pg_catalog.+) 1) AS hi) w
      CROSS JOIN LATERAL (SELECT reliability.summarize(o.observed_at, o.online, pg_catalog.tstzrange(w.lo, w.hi), st.max_gap) AS summary,
                                 pg_catalog.max(o.observed_at) FILTER (WHERE o.observed_at OPERATOR(pg_catalog.>=) w.lo) AS last_observed_at
                            FROM reliability.observations o
-                          WHERE o.machine_id OPERATOR(pg_catalog.=) r.machine_id
-                            AND o.observed_at OPERATOR(pg_catalog.>=) reliability.sub_fixed(w.lo, st.max_gap)
+                          WHERE o.machine_id OPERATOR(pg_catalog.=) c.machine_id
+                            AND o.observed_at OPERATOR(pg_catalog.>=) reliability._sub_fixed_or_infinity(w.lo, st.max_gap)
                             AND o.observed_at OPERATOR(pg_catalog.<) w.hi) s
      CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS n FROM reliability.interruptions x
-                          WHERE x.machine_id OPERATOR(pg_catalog.=) r.machine_id
+                          WHERE x.machine_id OPERATOR(pg_catalog.=) c.machine_id
                             AND x.occurred_at OPERATOR(pg_catalog.>=) w.lo AND x.occurred_at OPERATOR(pg_catalog.<) w.hi) i
-     WHERE r.first_day OPERATOR(pg_catalog.<=) r.last_day
-       AND (i.n OPERATOR(pg_catalog.>) 0
-            OR (s.summary IS NOT NULL
-                AND (reliability.availability(s.summary)).covered_seconds OPERATOR(pg_catalog.>) 0));
+     WHERE i.n OPERATOR(pg_catalog.>) 0
+        OR (s.summary IS NOT NULL AND (reliability.availability(s.summary)).covered_seconds OPERATOR(pg_catalog.>) 0);
 END;
 COMMENT ON FUNCTION reliability._history_rows(bigint[], date[], date[]) IS
     'Internal: history rows computed from the raw tables for day ranges of machines.';
@@ -151,7 +182,7 @@ DECLARE
     firsts date[];
     lasts date[];
 BEGIN
-    IF before IS NULL OR (from_day IS NOT NULL AND from_day >= before) THEN
+    IF before IS NULL OR before <= '4714-11-24 BC'::date OR (from_day IS NOT NULL AND from_day >= before) THEN
         RETURN;
     END IF;
     LOOP

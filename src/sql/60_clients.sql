@@ -132,7 +132,7 @@ BEGIN
            COALESCE((a.m).coverage, 0),
            a.n
       FROM pg_catalog.unnest(windows) d
-     CROSS JOIN (SELECT st.max_gap FROM reliability.settings st) st
+     CROSS JOIN (SELECT st.max_gap FROM reliability.settings st LIMIT 1) st
      CROSS JOIN LATERAL (SELECT d.day < last_day AND d.day < horizon.materialized_before AS whole) k
       LEFT JOIN reliability.history h ON k.whole AND h.machine_id = daily_uptime.machine_id AND h.day = d.day
      CROSS JOIN LATERAL (

@@ -11,7 +11,9 @@
 --     and safe with any input: _finite (returns its argument or raises 22008; report(),
 --     _history_days()), _history_days (validates days and as_of; daily_uptime()),
 --     _compute_score and _tier (validate the settings row they get exactly as the table's
---     row is validated; compute_score(), tier()).
+--     row is validated; compute_score(), tier()); _day_start, _utc_day,
+--     _sub_fixed_or_infinity and _empty_summary (pure arithmetic; score(), daily_uptime()),
+--     _history_rows (reads with the caller's rights, writes nothing).
 REVOKE ALL ON ALL TABLES IN SCHEMA reliability FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._update_cache(bigint[], timestamptz, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._statement_begins() FROM PUBLIC;
@@ -48,7 +50,7 @@ REVOKE ALL ON FUNCTION reliability._rollup_combine(internal, internal) FROM PUBL
 REVOKE ALL ON FUNCTION reliability._rollup_serialize(internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._rollup_deserialize(bytea, internal) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._rollup_final(internal) FROM PUBLIC;
--- History (35_history.sql, 55_compaction.sql): the retention row is read by every reader of
+-- History (45_history.sql, 55_compaction.sql): the retention row is read by every reader of
 -- results (score(), daily_uptime(), compacted_before()) and holds only two dates.
 GRANT SELECT ON reliability.retention TO PUBLIC;
 REVOKE ALL ON FUNCTION reliability.compact(date) FROM PUBLIC;

@@ -10,7 +10,8 @@
 #   2. pg_dump -Fc | pg_restore into a fresh database, pg_dump (plain) | psql, pg_dump --inserts
 #      | psql, and a dump without the scores data (--exclude-table-data), each into
 #      another one; for each, asserts identical machines / observations / interruptions /
-#      ratings / blacklist rows and settings row (nothing twice), one settings row, every
+#      ratings / blacklist rows, settings row, history rows and compaction horizon (the source
+#      is refreshed and compacted: SPEC §9) and daily_uptime() (nothing twice), one settings row, every
 #      cached score exact there (= reliability.score(machine_id, computed_at)) and present
 #      for every machine with data, reliability.score(m, fixed as_of) identical to the
 #      source for every machine, and that reliability.machine() creates a new machine with
@@ -73,6 +74,10 @@ VALUES (2, 'manual', 'fraud', 'ops@example', '2024-02-01 12:00:00+00', NULL),
        (4, 'temporary', 'expired', 'ops@example', '2024-02-03 12:00:00+00', '2024-02-04 12:00:00+00')
 ON CONFLICT (machine_id) DO UPDATE SET kind = excluded.kind, reason = excluded.reason, blocked_by = excluded.blocked_by,
        blacklisted_at = excluded.blacklisted_at, expires_at = excluded.expires_at;
+-- History (SPEC §9): materialized, then the oldest raw rows compacted away. A restore must
+-- bring back history and the horizon, and the rows compact() kept just before it.
+SELECT reliability.refresh() >= 0;
+SELECT reliability.compact('2024-02-08') > 0;
 SQL
 
 # snapshot DB FILE-PREFIX: the contents that must survive, in a stable order
@@ -87,7 +92,10 @@ snapshot() {
     q_in "$db" -c "SELECT s.* FROM reliability.scores s ORDER BY s.machine_id" > "$out.scores" &&
     q_in "$db" -c "SELECT s.* FROM reliability.settings s" > "$out.settings" &&
     q_in "$db" -c "SELECT m.machine_id, reliability.score(m.machine_id, '$AS_OF') FROM reliability.machines m ORDER BY 1" > "$out.score_as_of" &&
-    q_in "$db" -c "SELECT s.machine_id FROM reliability.scores s ORDER BY 1" > "$out.cached_machines"
+    q_in "$db" -c "SELECT s.machine_id FROM reliability.scores s ORDER BY 1" > "$out.cached_machines" &&
+    q_in "$db" -c "SELECT h.machine_id, h.day, h.summary::text, h.interruptions, h.last_observed_at FROM reliability.history h ORDER BY 1, 2" > "$out.history" &&
+    q_in "$db" -c "SELECT r.* FROM reliability.retention r" > "$out.retention" &&
+    q_in "$db" -c "SELECT m.machine_id, d.* FROM reliability.machines m, reliability.daily_uptime(m.machine_id, 30, '$AS_OF') d ORDER BY 1, 2" > "$out.daily_uptime"
 }
 
 if ! snapshot "$SRC" "$WORK/src"; then not_ok "reading the source database failed"; finish; fi
@@ -109,7 +117,7 @@ verify_restored() {
     else
         ok "$label: auto blacklist entries as dumped ($(wc -l < "$WORK/$src.auto_blacklist"), renewed no earlier)"
     fi
-    for t in machines observations interruptions ratings blacklist settings; do
+    for t in machines observations interruptions ratings blacklist settings history retention daily_uptime; do
         if diff -q "$WORK/$src.$t" "$WORK/$label.$t" >/dev/null; then
             ok "$label: $t identical ($(wc -l < "$WORK/$src.$t") rows)"
         else
@@ -248,7 +256,8 @@ verify_restored "$DST_NOSCORES" without_scores
 # --- default settings: the restored cache is the dumped one, row for row ---------------------
 DST_DEFAULT=reliability_dump_default
 fresh_db "$DST_DEFAULT"
-if q_in "$SRC" -c "UPDATE reliability.settings SET score_window = DEFAULT, max_gap = DEFAULT, weight_uptime = DEFAULT,
+# (max_gap stays: the source is compacted, and history was summarized with it)
+if q_in "$SRC" -c "UPDATE reliability.settings SET score_window = DEFAULT, weight_uptime = DEFAULT,
         weight_interruption = DEFAULT, weight_rating = DEFAULT, interruption_horizon = DEFAULT,
         rating_prior_mean = DEFAULT, rating_prior_weight = DEFAULT, min_history = DEFAULT, tier_excellent = DEFAULT,
         tier_good = DEFAULT, tier_fair = DEFAULT, stale_after = DEFAULT, auto_blacklist_below = DEFAULT,
