@@ -19,8 +19,10 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/output --l
 
 PG_CPPFLAGS  = -Isrc/core -Isrc/pg
 PG_CXXFLAGS  = -std=c++17 -Wall -Wextra -Wno-register -Wno-unused-parameter -Wno-missing-field-initializers -fno-omit-frame-pointer
+# Header dependencies (-MMD): a changed header rebuilds every object that includes it.
+PG_CXXFLAGS += -MMD -MP
 SHLIB_LINK   = -lstdc++
-EXTRA_CLEAN  = test/regress/results test/regress/regression.diffs test/regress/regression.out test/isolation/output
+EXTRA_CLEAN  = $(OBJS:.o=.d) test/regress/results test/regress/regression.diffs test/regress/regression.out test/isolation/output
 
 # No LLVM bitcode: the JIT gains nothing here and it would need a matching clang.
 override with_llvm = no
@@ -28,6 +30,7 @@ override with_llvm = no
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+-include $(OBJS:.o=.d)
 
 $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	cat $(SQL_PARTS) > $@

@@ -489,6 +489,9 @@ REVOKE ALL ON FUNCTION reliability._retention_merge_insert() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_refuse_removal() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_check_horizon() FROM PUBLIC;
 
+-- As the install script's REVOKE ALL ON ALL TABLES (90_privileges.sql) leaves it.
+REVOKE ALL ON reliability.history FROM PUBLIC;
+
 -- score(), daily_uptime(), sparkline() and report() now read reliability.history, with the
 -- caller's rights: every role that could read observations may read history (README "Roles").
 DO $$
