@@ -8,6 +8,8 @@ PACKAGES=(
     # PostgreSQL 15 server and client; the server headers with PGXS, pg_regress and
     # pg_isolation_regress; postgresql-common brings pg_virtualenv (throwaway clusters).
     postgresql-15 postgresql-client-15 postgresql-server-dev-15 postgresql-common
+    # pg_cron: the scheduling of refresh() and compact() (test/integration/scheduling.sh).
+    postgresql-15-cron
     # C++ toolchain, Boost (header-only parts), CMake, GoogleTest, Google Benchmark.
     g++ make cmake libboost-dev libgtest-dev googletest libbenchmark-dev
     # clang with its runtime libraries: libFuzzer harnesses and sanitizer builds.

@@ -166,6 +166,37 @@ TEST(CacheUpdate, FullWithNoRowInTheWindowKeepsTheLastObservation) {
     EXPECT_EQ(row->score.tier, Tier::New);
 }
 
+// After a compaction (SPEC §9) rows before raw_from are gone: a slide whose old end would
+// read them is planned in full, and a full read that finds no row keeps a cached last
+// observation older than raw_from (compacted rows never change), whatever the rows say.
+TEST(CacheUpdate, CompactedRowsAreNeverRead) {
+    const ScoreParameters p = params();
+    std::vector<Observation> all;
+    for (Micros t = 0; t < 3 * kHour; t += 5 * kMin) all.push_back(on(t));
+    const CachedRow cached = as_cached(reference(all, 3 * kHour, p));
+    // sliding by one hour reads the old end from 1h - max_gap on
+    const UpdatePlan slide = plan_update(cached, 4 * kHour, std::nullopt, false, p);
+    ASSERT_FALSE(slide.full);
+    EXPECT_EQ(slide.old_end.from, kHour - 15 * kMin);
+    EXPECT_FALSE(plan_update(cached, 4 * kHour, std::nullopt, false, p, kHour - 15 * kMin).full);
+    EXPECT_TRUE(plan_update(cached, 4 * kHour, std::nullopt, false, p, kHour).full);
+
+    // a machine silent since 2h55: rows before 3h are compacted, the window [8h, 10h) is empty
+    const UpdatePlan full = plan_update(cached, 10 * kHour, std::nullopt, false, p, 3 * kHour);
+    ASSERT_TRUE(full.full);
+    MachineData none;
+    auto row = update_row(full, cached, none, p);
+    ASSERT_TRUE(row);
+    EXPECT_EQ(row->last_observed, Micros{2 * kHour + 55 * kMin});
+    EXPECT_EQ(row->score.online_us, 0);
+    // without a compaction the same empty read means there is no earlier row
+    const UpdatePlan plain = plan_update(cached, 10 * kHour, std::nullopt, true, p);
+    EXPECT_FALSE(update_row(plain, cached, none, p)->last_observed.has_value());
+    // a cached last observation at or after raw_from is a raw row: an empty read overrides it
+    const UpdatePlan later = plan_update(cached, 10 * kHour, std::nullopt, true, p, 2 * kHour);
+    EXPECT_FALSE(update_row(later, cached, none, p)->last_observed.has_value());
+}
+
 TEST(CacheUpdate, InconsistentCacheAsksForAFullRead) {
     const ScoreParameters p = params();
     std::vector<Observation> all;
