@@ -256,8 +256,9 @@ verify_restored "$DST_NOSCORES" without_scores
 # --- default settings: the restored cache is the dumped one, row for row ---------------------
 DST_DEFAULT=reliability_dump_default
 fresh_db "$DST_DEFAULT"
-# (max_gap stays: the source is compacted, and history was summarized with it)
-if q_in "$SRC" -c "UPDATE reliability.settings SET score_window = DEFAULT, weight_uptime = DEFAULT,
+# (max_gap and score_window stay: the source is compacted, history was summarized with that
+# max_gap, and a 30-day window at $AS_OF would reach before the horizon)
+if q_in "$SRC" -c "UPDATE reliability.settings SET weight_uptime = DEFAULT,
         weight_interruption = DEFAULT, weight_rating = DEFAULT, interruption_horizon = DEFAULT,
         rating_prior_mean = DEFAULT, rating_prior_weight = DEFAULT, min_history = DEFAULT, tier_excellent = DEFAULT,
         tier_good = DEFAULT, tier_fair = DEFAULT, stale_after = DEFAULT, auto_blacklist_below = DEFAULT,
