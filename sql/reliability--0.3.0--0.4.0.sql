@@ -461,7 +461,9 @@ BEGIN
       FROM pg_catalog.unnest(windows) d
      CROSS JOIN (SELECT st.max_gap FROM reliability.settings st LIMIT 1) st
      CROSS JOIN LATERAL (SELECT d.day < last_day AND d.day < horizon.materialized_before AS whole) k
-      LEFT JOIN reliability.history h ON k.whole AND h.machine_id = daily_uptime.machine_id AND h.day = d.day
+      LEFT JOIN (SELECT y.day, y.summary, y.interruptions FROM reliability.history y  -- one index range
+                  WHERE y.machine_id = daily_uptime.machine_id
+                    AND y.day >= (windows[1]).day AND y.day < last_day) h ON k.whole AND h.day = d.day
      CROSS JOIN LATERAL (
            SELECT CASE WHEN k.whole THEN reliability.availability(h.summary)
                        ELSE (SELECT reliability.availability(o.observed_at, o.online, d.win, st.max_gap)
@@ -470,7 +472,8 @@ BEGIN
                                 AND o.observed_at >= reliability.sub_fixed(d.lo, st.max_gap) AND o.observed_at < d.hi) END AS m,
                   CASE WHEN k.whole THEN COALESCE(h.interruptions, 0)
                        ELSE (SELECT pg_catalog.count(*) FROM reliability.interruptions i
-                              WHERE i.machine_id = daily_uptime.machine_id AND i.occurred_at >= d.lo AND i.occurred_at < d.hi) END AS n) a
+                              WHERE i.machine_id = daily_uptime.machine_id AND i.occurred_at >= d.lo AND i.occurred_at < d.hi) END AS n
+           OFFSET 0) a  -- computed once per day, not once per field read below
      ORDER BY d.day;
 END
 $$;

@@ -94,9 +94,8 @@ const char* const kScoreInputsRaw =
 // either end and for days not materialized yet, and as one history row per whole day
 // [d1, d2) that history holds (an empty summary for a day without a row: it had nothing).
 // rollup() of those tiles gives exactly the availability of the raw rows over the window.
-#define RELIABILITY_RAW_PIECE(FROM, TO)                                                                      \
-    "SELECT COALESCE(reliability.summarize(o.observed_at, o.online, pg_catalog.tstzrange(" FROM ", " TO "), " \
-    "                                      st.max_gap), "                                                    \
+#define RELIABILITY_RAW_PIECE(FROM, TO, RANGE)                                                               \
+    "SELECT COALESCE(reliability.summarize(o.observed_at, o.online, " RANGE ", st.max_gap), "                 \
     "                reliability._empty_summary(" FROM ", " TO ", st.max_gap)) "                             \
     "  FROM reliability.observations o "                                                                     \
     " WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "                                                         \
@@ -107,15 +106,16 @@ const char* const kScoreInputsHistory =
     "SELECT ROW(st.*)::reliability.settings, "
     "       CASE WHEN w.d1 OPERATOR(pg_catalog.<) w.d2 THEN reliability.availability(( "
     "         SELECT reliability.rollup(p.s) FROM ( "
-    "           " RELIABILITY_RAW_PIECE("w.lo", "w.h1") " UNION ALL "
+    "           " RELIABILITY_RAW_PIECE("w.lo", "w.h1", "w.head") " UNION ALL "
     "           SELECT COALESCE(h.summary, reliability._empty_summary(reliability._day_start(g.day), "
     "                           reliability._day_start(g.day OPERATOR(pg_catalog.+) 1), st.max_gap)) "
     "             FROM (SELECT w.d1 OPERATOR(pg_catalog.+) k AS day "
     "                     FROM pg_catalog.generate_series(0, (w.d2 OPERATOR(pg_catalog.-) w.d1) OPERATOR(pg_catalog.-) 1) AS k) g "
-    "             LEFT JOIN LATERAL (SELECT y.summary FROM reliability.history y "  // one probe per day
-    "                                 WHERE y.machine_id OPERATOR(pg_catalog.=) $1 AND y.day OPERATOR(pg_catalog.=) g.day) h ON true "
-    "           UNION ALL " RELIABILITY_RAW_PIECE("w.h2", "w.hi") ") AS p(s))) "
-    "       ELSE (SELECT reliability.availability(o.observed_at, o.online, pg_catalog.tstzrange(w.lo, w.hi), st.max_gap) "
+    "             LEFT JOIN (SELECT y.day, y.summary FROM reliability.history y "  // one index range
+    "                         WHERE y.machine_id OPERATOR(pg_catalog.=) $1 AND y.day OPERATOR(pg_catalog.>=) w.d1 "
+    "                           AND y.day OPERATOR(pg_catalog.<) w.d2) h ON h.day OPERATOR(pg_catalog.=) g.day "
+    "           UNION ALL " RELIABILITY_RAW_PIECE("w.h2", "w.hi", "w.tail") ") AS p(s))) "
+    "       ELSE (SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap) "
     "               FROM reliability.observations o "
     "              WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "
     "                AND o.observed_at OPERATOR(pg_catalog.>=) reliability.sub_fixed(w.lo, st.max_gap) "
@@ -151,7 +151,13 @@ const char* const kScoreInputsHistory =
     "                                  COALESCE(ret.materialized_before, '-infinity'::pg_catalog.date)) AS d2) d "
     " CROSS JOIN LATERAL (SELECT x.lo, x.hi, d.d1, d.d2, "
     "                            CASE WHEN d.d1 OPERATOR(pg_catalog.<) d.d2 THEN reliability._day_start(d.d1) END AS h1, "
-    "                            CASE WHEN d.d1 OPERATOR(pg_catalog.<) d.d2 THEN reliability._day_start(d.d2) END AS h2) w "
+    "                            CASE WHEN d.d1 OPERATOR(pg_catalog.<) d.d2 THEN reliability._day_start(d.d2) END AS h2) h "
+    // The partial days' windows, built once (not once per row of the aggregates).
+    " CROSS JOIN LATERAL (SELECT h.lo, h.hi, h.d1, h.d2, h.h1, h.h2, "
+    "                            CASE WHEN h.lo OPERATOR(pg_catalog.<) h.h1 THEN pg_catalog.tstzrange(h.lo, h.h1) END AS head, "
+    "                            CASE WHEN h.h2 OPERATOR(pg_catalog.<) h.hi THEN pg_catalog.tstzrange(h.h2, h.hi) END AS tail, "
+    "                            pg_catalog.tstzrange(h.lo, h.hi) AS win "
+    "                       OFFSET 0) w "
     RELIABILITY_RATINGS_AND_MACHINE;
 #undef RELIABILITY_RAW_PIECE
 #undef RELIABILITY_RATINGS_AND_MACHINE

@@ -31,6 +31,13 @@ BEGIN
     END LOOP;
     RETURN (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x);
 END \$\$;
+-- One run of a statement, in milliseconds (for what changes the data).
+CREATE FUNCTION bench.once(statement text) RETURNS double precision LANGUAGE plpgsql AS \$\$
+DECLARE t timestamptz := clock_timestamp();
+BEGIN
+    EXECUTE statement;
+    RETURN extract(epoch FROM clock_timestamp() - t) * 1000;
+END \$\$;
 INSERT INTO reliability.machines (provider, external_id)
 SELECT CASE WHEN g <= $machines THEN 'prov-' || (g % 5) ELSE 'minute' END, 'm' || g
   FROM generate_series(1, $machines + $minute_machines) g;
@@ -54,7 +61,7 @@ VACUUM (ANALYZE) reliability.observations, reliability.interruptions, reliabilit
 SQL
 log "loaded in $(( $(date +%s) - t0 )) s"
 t0=$(date +%s)
-refresh_ms=$(val "SELECT extract(epoch FROM (SELECT clock_timestamp() FROM (SELECT reliability.refresh()) r) - now()) * 1000")
+refresh_ms=$(val "SELECT bench.once('SELECT reliability.refresh()')")
 psql_q -c "VACUUM (ANALYZE) reliability.history"
 log "history materialized in $(( $(date +%s) - t0 )) s"
 
@@ -101,8 +108,8 @@ VACUUM (ANALYZE) bench.obs_copy;
 UPDATE reliability.settings SET score_window = '7 days';
 SQL
 compact_rows=$(val "SELECT count(*) FROM reliability.observations WHERE observed_at < timestamptz '$cut 00:00+00' - interval '15 min'")
-compact_ms=$(val "SELECT extract(epoch FROM (SELECT clock_timestamp() FROM (SELECT reliability.compact('$cut')) c) - now()) * 1000")
-delete_ms=$(val "SELECT extract(epoch FROM (SELECT clock_timestamp() FROM (SELECT count(*) FROM (DELETE FROM bench.obs_copy WHERE observed_at < timestamptz '$cut 00:00+00' - interval '15 min' RETURNING 1) d) c) - now()) * 1000")
+compact_ms=$(val "SELECT bench.once(\$\$SELECT reliability.compact('$cut')\$\$)")
+delete_ms=$(val "SELECT bench.once(\$\$DELETE FROM bench.obs_copy WHERE observed_at < timestamptz '$cut 00:00+00' - interval '15 min'\$\$)")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 out=$(cat <<MD
