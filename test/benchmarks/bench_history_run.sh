@@ -12,8 +12,10 @@ psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 val() { psql -X -At -v ON_ERROR_STOP=1 -c "$1"; }
 log() { echo "bench_history: $*" >&2; }
 
-# The data ends at the start of today (UTC), so refresh(now()) materializes every day of it.
-end=$(date -u '+%Y-%m-%d 00:00:00+00')
+# The data ends now, as a live monitor's does: refresh(now()) materializes every day before
+# today, and today's rows stay raw (score() reads them, and the first partial day, raw).
+end=$(date -u '+%Y-%m-%d %H:%M:00+00')
+today=$(date -u '+%Y-%m-%d')
 log "loading $machines machines x $days days of 5-minute rows and $minute_machines x $days days of 1-minute rows"
 t0=$(date +%s)
 psql_q <<SQL
@@ -89,18 +91,18 @@ dash_raw=$(val "SELECT bench.ms('SELECT t.machine_id, reliability.sparkline(t.ma
 psql_q -c "UPDATE reliability.retention SET materialized_before = (now() AT TIME ZONE 'UTC')::date"
 
 # 3. Per-machine 28-day availability of the 5-minute fleet: from history against the raw floor.
-d0=$(date -u -d "$end - 28 days" '+%Y-%m-%d')
+d0=$(date -u -d "$today - 28 days" '+%Y-%m-%d')
 avail_hist=$(val "SELECT bench.ms('SELECT h.machine_id, reliability.availability(reliability.rollup(h.summary)), sum(h.interruptions) FROM reliability.history h WHERE h.machine_id <= $machines AND h.day >= date ''$d0'' GROUP BY h.machine_id')")
-avail_floor=$(val "SELECT bench.ms('SELECT o.machine_id, count(*), count(*) FILTER (WHERE o.online), max(o.observed_at) FROM reliability.observations o WHERE o.machine_id <= $machines AND o.observed_at >= timestamptz ''$d0 00:00+00'' AND o.observed_at < timestamptz ''$end'' GROUP BY o.machine_id')")
-avail_raw=$(val "SELECT bench.ms('SELECT o.machine_id, reliability.availability(o.observed_at, o.online, tstzrange(''$d0 00:00+00'', ''$end''), interval ''15 min'') FROM reliability.observations o WHERE o.machine_id <= $machines AND o.observed_at >= timestamptz ''$d0 00:00+00'' - interval ''15 min'' AND o.observed_at < timestamptz ''$end'' GROUP BY o.machine_id')")
+avail_floor=$(val "SELECT bench.ms('SELECT o.machine_id, count(*), count(*) FILTER (WHERE o.online), max(o.observed_at) FROM reliability.observations o WHERE o.machine_id <= $machines AND o.observed_at >= timestamptz ''$d0 00:00+00'' AND o.observed_at < timestamptz ''$today 00:00+00'' GROUP BY o.machine_id')")
+avail_raw=$(val "SELECT bench.ms('SELECT o.machine_id, reliability.availability(o.observed_at, o.online, tstzrange(''$d0 00:00+00'', ''$today 00:00+00''), interval ''15 min'') FROM reliability.observations o WHERE o.machine_id <= $machines AND o.observed_at >= timestamptz ''$d0 00:00+00'' - interval ''15 min'' AND o.observed_at < timestamptz ''$today 00:00+00'' GROUP BY o.machine_id')")
 
 # 4. Fleet analytics: 30-day uptime per provider.
-prov_hist=$(val "SELECT bench.ms('SELECT m.provider, sum((a).online_seconds) / nullif(sum((a).covered_seconds), 0) FROM (SELECT h.machine_id, reliability.availability(reliability.rollup(h.summary)) AS a FROM reliability.history h GROUP BY h.machine_id) x JOIN reliability.machines m USING (machine_id) GROUP BY m.provider')")
-prov_raw=$(val "SELECT bench.ms('SELECT m.provider, sum((a).online_seconds) / nullif(sum((a).covered_seconds), 0) FROM (SELECT o.machine_id, reliability.availability(o.observed_at, o.online, tstzrange(timestamptz ''$end'' - interval ''$days days'', ''$end''), interval ''15 min'') AS a FROM reliability.observations o GROUP BY o.machine_id) x JOIN reliability.machines m USING (machine_id) GROUP BY m.provider')")
+prov_hist=$(val "SELECT bench.ms('SELECT m.provider, sum((a).online_seconds) / nullif(sum((a).covered_seconds), 0) FROM (SELECT h.machine_id, reliability.availability(reliability.rollup(h.summary)) AS a FROM reliability.history h WHERE h.day >= date ''$today'' - $days GROUP BY h.machine_id) x JOIN reliability.machines m USING (machine_id) GROUP BY m.provider')")
+prov_raw=$(val "SELECT bench.ms('SELECT m.provider, sum((a).online_seconds) / nullif(sum((a).covered_seconds), 0) FROM (SELECT o.machine_id, reliability.availability(o.observed_at, o.online, tstzrange(timestamptz ''$today 00:00+00'' - interval ''$days days'', ''$today 00:00+00''), interval ''15 min'') AS a FROM reliability.observations o WHERE o.observed_at < timestamptz ''$today 00:00+00'' GROUP BY o.machine_id) x JOIN reliability.machines m USING (machine_id) GROUP BY m.provider')")
 
 # 5. compact() of the oldest day (unpartitioned tables) against a DELETE of the same rows
 # from a trigger-less copy.
-cut=$(date -u -d "$end - $((days - 1)) days" '+%Y-%m-%d')
+cut=$(date -u -d "$today - $((days - 1)) days" '+%Y-%m-%d')
 psql_q <<SQL
 CREATE TABLE bench.obs_copy AS SELECT * FROM reliability.observations;
 ALTER TABLE bench.obs_copy ADD PRIMARY KEY (machine_id, observed_at);
@@ -122,7 +124,7 @@ Medians of $runs runs, measured in the server.
 | \`score(m)\`, 30 days of one-minute rows ($rows_m1 rows) | $score_hist ms | $score_raw ms | $count_rows ms | $(ratio "$score_hist" "$count_rows") | ≤ 0.3 |
 | dashboard: top 50 with a 30-day sparkline each | $dash_hist ms | $dash_raw ms | $dash_count ms | $(ratio "$dash_hist" "$dash_count") | ≤ 0.3 |
 | 28-day availability per machine, $machines machines | $avail_hist ms | $avail_raw ms | $avail_floor ms | $(ratio "$avail_hist" "$avail_floor") (floor is $(ratio "$avail_floor" "$avail_hist")× slower) | floor ≥ 10× slower |
-| 30-day uptime per provider, whole fleet | $prov_hist ms | $prov_raw ms | | | |
+| 30-day uptime per provider (whole days), whole fleet | $prov_hist ms | $prov_raw ms | | | |
 
 | storage | rows | bytes (table + indexes) | per row |
 |---|---|---|---|

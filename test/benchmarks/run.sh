@@ -2,7 +2,7 @@
 # Every benchmark, one command (not part of scripts/test.sh: benchmarks measure, tests check):
 #
 #   bash test/benchmarks/run.sh            # all four, about 65 minutes on 2 cores
-#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache
+#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history
 #
 #   core    Google Benchmark micro-benchmarks of the pure C++ core (core_bench.cpp)
 #   uptime  the uptime aggregates against the plain-SQL way and the count(*) floor
@@ -13,10 +13,13 @@
 #           peak backend memory of a restore-like COPY, rebuild() and a settings change over
 #           86 M rows (bench_cache_engine.sh, about 35 minutes; writes its section of
 #           docs/BENCHMARKS.md)
+#   history history and compaction, issue 10's figures: score(m), the dashboard, 28-day
+#           availability from history against the raw floor, storage, compact()
+#           (bench_history.sh, about 2 minutes; prints its Markdown)
 # Results, with the figures of the last run and how to read them: docs/BENCHMARKS.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-which=${*:-core uptime scores cache}
+which=${*:-core uptime scores cache history}
 for b in $which; do
     echo "=== benchmark: $b"
     case $b in
@@ -31,6 +34,9 @@ for b in $which; do
             bash test/benchmarks/bench_scores.sh ;;
         cache)
             bash test/benchmarks/bench_cache_engine.sh ;;
-        *) echo "unknown benchmark: $b (core, uptime, scores, cache)" >&2; exit 2 ;;
+        history)
+            build_and_install_extension >/dev/null
+            bash test/benchmarks/bench_history.sh ;;
+        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history)" >&2; exit 2 ;;
     esac
 done
