@@ -301,9 +301,25 @@ CREATE TRIGGER interruptions_truncate_history BEFORE TRUNCATE ON reliability.int
 CREATE TRIGGER interruptions_truncated_history AFTER TRUNCATE ON reliability.interruptions
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._history_truncated();
 
--- Moves materialized_before to `before` (never back): the new days are computed with the
--- data tables in SHARE mode, so no writer changes them meanwhile; the days before were kept
--- exact by the triggers. Returns the new materialized_before.
+-- Holds every writer of a machine with data, as a settings change does (50_scores.sql): the
+-- writers that may create cached rows finish first and new ones wait (the settings copy in
+-- EXCLUSIVE mode), then every cached row is locked in machine order, the cache engine's
+-- order. A writer that waits here reads the horizon only once it holds its machines, so it
+-- sees the one this transaction commits. No table lock: a writer holding one data table
+-- while it waits for another could deadlock with one.
+CREATE FUNCTION reliability._history_lock_writers() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    LOCK TABLE reliability._settings_copy IN EXCLUSIVE MODE;
+    PERFORM FROM reliability.scores s ORDER BY s.machine_id FOR UPDATE;
+END
+$$;
+COMMENT ON FUNCTION reliability._history_lock_writers() IS
+    'Internal: waits for and holds off every writer of a machine with data (refresh, compact, rebuild of history).';
+
+-- Moves materialized_before to `before` (never back), holding the writers off while it
+-- computes the new days; the days before were kept exact by the triggers. Returns the new
+-- materialized_before.
 CREATE FUNCTION reliability._history_advance(before date) RETURNS date
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -313,7 +329,7 @@ BEGIN
     IF known IS NOT NULL AND known >= before THEN
         RETURN known;
     END IF;
-    LOCK TABLE reliability.observations, reliability.interruptions IN SHARE MODE;
+    PERFORM reliability._history_lock_writers();
     SELECT r.materialized_before INTO known FROM reliability.retention r FOR UPDATE;
     IF known IS NOT NULL AND known >= before THEN
         RETURN known;
@@ -348,9 +364,9 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'The latest allowed is ' || latest::text || ', the UTC day of now() - score_window - max_gap.';
     END IF;
-    -- One compaction at a time, and no writer while history takes over (SHARE ROW EXCLUSIVE
-    -- conflicts with both); readers go on.
-    LOCK TABLE reliability.observations, reliability.interruptions IN SHARE ROW EXCLUSIVE MODE;
+    -- No writer while history takes over, one compaction at a time (the retention row);
+    -- readers go on.
+    PERFORM reliability._history_lock_writers();
     SELECT r.compacted_before INTO horizon FROM reliability.retention r FOR UPDATE;
     IF horizon IS NOT NULL AND horizon >= before THEN
         RETURN 0;
@@ -396,7 +412,7 @@ BEGIN
         RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     -- The history too (SPEC §9), from the compaction horizon on (earlier days have no raw rows).
-    LOCK TABLE reliability.observations, reliability.interruptions IN SHARE MODE;
+    PERFORM reliability._history_lock_writers();
     PERFORM reliability._history_materialize(r.compacted_before, r.materialized_before) FROM reliability.retention r;
     RETURN reliability._update_cache(
         ARRAY(SELECT m.machine_id FROM reliability.machines m
@@ -487,6 +503,7 @@ REVOKE ALL ON FUNCTION reliability.compact(date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_update(bigint[], date[], date[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_materialize(date, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_advance(date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._history_lock_writers() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_truncated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_merge_insert() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_refuse_removal() FROM PUBLIC;

@@ -458,7 +458,7 @@ int64 update_cache(const CacheRequest& r) {
         lock_and_read(c, r.machine_ids + start, end - start);
         if (!have_params) {  // after the first locks: the settings in force for these rows
             params = load_settings(true);
-            raw_from = r.raw_from_known ? r.raw_from : compaction_raw_from();
+            raw_from = compaction_raw_from();  // after the locks, as the settings
             have_params = true;
         }
         c.raw_from = raw_from;

@@ -65,9 +65,6 @@ struct CacheRequest {
     const int64* full_ids = nullptr;     // sorted: these in full whatever the mode
     int n_full_ids = 0;
     FreshSource fresh;
-    // compacted_before - max_gap (plan_update), when the caller read it already.
-    bool raw_from_known = false;
-    std::optional<Micros> raw_from;
     // Emit the rows into this tuplestore (reliability.scores' shape) instead of writing them:
     // the 0.1.0 and 0.2.0 SQL's _recompute functions, served by this module.
     Tuplestorestate* emit_to = nullptr;

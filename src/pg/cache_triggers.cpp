@@ -193,20 +193,17 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
     int64* ids = machines.sorted(&n, fresh_rows ? &earliest : nullptr);
     hash_destroy(machines.table);
 
-    // History (SPEC §9): rows before the compaction horizon are refused here, before any
-    // write; the days the rows reach are recomputed after the cache engine locked the machines.
-    HistoryHorizon horizon;
-    int n_ranges = 0;
-    HistoryRange* ranges = nullptr;
-    const bool history_in_use = read_history_horizon(&horizon);
-    if (table != DataTable::Ratings && history_in_use) {
-        ranges = history_ranges(trigger, table, horizon, &n_ranges);
-    }
-
     int64* handed = nullptr;
     int n_handed = 0;
     if (!end_statement(ids, n, &handed, &n_handed)) {  // a later trigger of the statement does it
-        note_history_ranges(ranges, n_ranges);
+        // History (SPEC §9): this trigger's rows are checked against the horizon now, and the
+        // days they reach are recomputed by the last trigger, once it holds the machines.
+        HistoryHorizon horizon;
+        int n_ranges = 0;
+        if (table != DataTable::Ratings && read_history_horizon(&horizon)) {
+            HistoryRange* ranges = history_ranges(trigger, table, horizon, &n_ranges);
+            note_history_ranges(ranges, n_ranges);
+        }
         if (new_rows != nullptr) new_rows->release();
         return PointerGetDatum(nullptr);
     }
@@ -227,10 +224,6 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
     request.ratings_changed = table == DataTable::Ratings;
     request.create_missing = !deleted || n_handed > 0;
     request.full_ids = handed;
-    request.raw_from_known = true;
-    if (history_in_use && horizon.compacted) {
-        request.raw_from = static_cast<TimestampTz>(horizon.compacted_before) * USECS_PER_DAY - horizon.max_gap_us;
-    }
     request.n_full_ids = n_full;
     if (fresh_rows) {
         if (n_handed > 0) {  // earliest must be parallel to machine_ids
@@ -248,6 +241,16 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
     update_cache(request);
     if (new_rows != nullptr) new_rows->release();
 
+    // History (SPEC §9), read now that the engine holds the machines: a refresh() or
+    // compact() that moved the horizon meanwhile has committed (they lock every cached row
+    // first), so these rows are refused or their days recomputed with the horizon in force.
+    // A refused row aborts the statement: nothing is written.
+    HistoryHorizon horizon;
+    int n_ranges = 0;
+    HistoryRange* ranges = nullptr;
+    if (table != DataTable::Ratings && read_history_horizon(&horizon)) {
+        ranges = history_ranges(trigger, table, horizon, &n_ranges);
+    }
     int n_handed_ranges = 0;
     HistoryRange* handed_ranges = take_history_ranges(&n_handed_ranges);
     if (n_handed_ranges > 0) {

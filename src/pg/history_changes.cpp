@@ -86,7 +86,9 @@ bool read_history_horizon(HistoryHorizon* out) {
     static SPIPlanPtr plan = nullptr;
     if (!history_installed()) return false;
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
-    const int rc = SPI_execute_plan(kept_plan(&plan, kHorizon, 0, nullptr), nullptr, nullptr, true, 1);
+    // Not read-only: a new snapshot, taken after the caller's locks (a horizon moved by a
+    // refresh() or compact() that the caller waited for is seen).
+    const int rc = SPI_execute_plan(kept_plan(&plan, kHorizon, 0, nullptr), nullptr, nullptr, false, 1);
     if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "reliability: reading reliability.retention failed");
     HeapTuple t = SPI_tuptable->vals[0];
     TupleDesc d = SPI_tuptable->tupdesc;

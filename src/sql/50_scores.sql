@@ -210,7 +210,7 @@ BEGIN
         RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     -- The history too (SPEC §9), from the compaction horizon on (earlier days have no raw rows).
-    LOCK TABLE reliability.observations, reliability.interruptions IN SHARE MODE;
+    PERFORM reliability._history_lock_writers();
     PERFORM reliability._history_materialize(r.compacted_before, r.materialized_before) FROM reliability.retention r;
     RETURN reliability._update_cache(
         ARRAY(SELECT m.machine_id FROM reliability.machines m

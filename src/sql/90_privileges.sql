@@ -57,6 +57,7 @@ REVOKE ALL ON FUNCTION reliability.compact(date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_update(bigint[], date[], date[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_materialize(date, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_advance(date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._history_lock_writers() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_truncated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_merge_insert() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_refuse_removal() FROM PUBLIC;
