@@ -458,7 +458,11 @@ int64 update_cache(const CacheRequest& r) {
         lock_and_read(c, r.machine_ids + start, end - start);
         if (!have_params) {  // after the first locks: the settings in force for these rows
             params = load_settings(true);
-            raw_from = compaction_raw_from();  // after the locks, as the settings
+            // After the locks, as the settings: a refresh() or compact() we waited for is seen.
+            HistoryHorizon local;
+            HistoryHorizon& horizon = r.horizon != nullptr ? *r.horizon : local;
+            (void)read_history_horizon(&horizon);
+            raw_from = horizon.raw_from();
             have_params = true;
         }
         c.raw_from = raw_from;

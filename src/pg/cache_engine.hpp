@@ -32,6 +32,8 @@ constexpr int kMaxFreshPerMachine = 16;  // more late rows than this: recompute 
 
 enum class CacheMode { Slide, Full, Truncated };
 
+struct HistoryHorizon;  // history_changes.hpp
+
 // One fresh observation of a statement: its machine and time.
 struct FreshRow {
     int64 machine;
@@ -65,6 +67,9 @@ struct CacheRequest {
     const int64* full_ids = nullptr;     // sorted: these in full whatever the mode
     int n_full_ids = 0;
     FreshSource fresh;
+    // Receives the history horizon (SPEC §9) the engine reads after its first locks, when
+    // set: the caller's history work then needs no second read.
+    HistoryHorizon* horizon = nullptr;
     // Emit the rows into this tuplestore (reliability.scores' shape) instead of writing them:
     // the 0.1.0 and 0.2.0 SQL's _recompute functions, served by this module.
     Tuplestorestate* emit_to = nullptr;

@@ -181,14 +181,18 @@ SPIPlanPtr plan(Statement which) {
             break;
         case kStatementCount: break;
     }
-    // Generic plans: a custom plan per call (the default while arrays of every size arrive)
-    // would plan each statement again every time; the generic ones (nested loops over the
-    // arrays, index scans) suit one machine as well as a whole poll cycle.
-    SPIPlanPtr prepared = SPI_prepare_cursor(sql, nargs, const_cast<Oid*>(types), CURSOR_OPT_GENERIC_PLAN);
-    if (prepared == nullptr) elog(ERROR, "reliability: preparing a cache statement failed: %s", SPI_result_code_string(SPI_result));
-    if (SPI_keepplan(prepared) != 0) elog(ERROR, "reliability: keeping a cache statement failed");
-    p = prepared;
+    p = prepare_kept(sql, nargs, types, "a cache statement");
     return p;
+}
+
+// Generic plans: a custom plan per call (the default while arrays of every size arrive)
+// would plan each statement again every time; the generic ones (nested loops over the
+// arrays, index scans) suit one machine as well as a whole poll cycle.
+SPIPlanPtr prepare_kept(const char* sql, int nargs, const Oid* types, const char* what) {
+    SPIPlanPtr prepared = SPI_prepare_cursor(sql, nargs, const_cast<Oid*>(types), CURSOR_OPT_GENERIC_PLAN);
+    if (prepared == nullptr) elog(ERROR, "reliability: preparing %s failed: %s", what, SPI_result_code_string(SPI_result));
+    if (SPI_keepplan(prepared) != 0) elog(ERROR, "reliability: keeping %s failed", what);
+    return prepared;
 }
 
 

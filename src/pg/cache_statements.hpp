@@ -36,6 +36,10 @@ Oid extension_relid(const char* name);  // reliability.<name>, ERROR if missing
 Oid cached_scores_relid();              // as of the last check_statements()
 Oid cached_scores_type();               // its row type
 
+// A statement prepared with a generic plan and kept for the backend's life; `what` names it
+// in the error when preparing fails. (Every kept statement of the module is made here.)
+SPIPlanPtr prepare_kept(const char* sql, int nargs, const Oid* types, const char* what);
+
 // An int8[] (or, with type TIMESTAMPTZOID, a timestamptz[]) in the current context.
 Datum int8_array(const int64* v, int n, Oid type = INT8OID);
 

@@ -8,6 +8,7 @@
 
 #include "cache_engine.hpp"
 #include "history_changes.hpp"
+#include "transition_table.hpp"
 #include "pending_inserts.hpp"
 #include "pg_time.hpp"
 
@@ -32,39 +33,6 @@ using namespace reliability::pg;
 
 namespace {
 
-// The transition table of one side of a statement, read from C (no SPI, no copy).
-struct TransitionTable {
-    Tuplestorestate* store;
-    TupleTableSlot* slot;
-    int machine_col;  // attribute numbers
-    int time_col;     // observed_at (observations only), else 0
-
-    TransitionTable(Tuplestorestate* s, Relation rel, bool with_time)
-        : store(s), slot(MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple)),
-          machine_col(SPI_fnumber(RelationGetDescr(rel), "machine_id")),
-          time_col(with_time ? SPI_fnumber(RelationGetDescr(rel), "observed_at") : 0) {
-        if (machine_col <= 0 || (with_time && time_col <= 0)) elog(ERROR, "reliability: unexpected columns of a data table");
-        // Our own read pointer: other readers of the same transition table keep theirs.
-        const int pointer = tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND);
-        tuplestore_select_read_pointer(store, pointer);
-    }
-    // Unpins the table's row type (the slot holds a reference to it).
-    void release() { ExecDropSingleTupleTableSlot(slot); }
-    // Calls visit(machine, time) for every row (time 0 without a time column).
-    template <typename Visit>
-    void scan(Visit&& visit) {
-        tuplestore_rescan(store);
-        uint64 k = 0;
-        while (tuplestore_gettupleslot(store, true, false, slot)) {
-            if ((++k & 0xFFFF) == 0) CHECK_FOR_INTERRUPTS();
-            bool isnull;
-            const int64 machine = DatumGetInt64(slot_getattr(slot, machine_col, &isnull));
-            TimestampTz at = 0;
-            if (time_col > 0) at = DatumGetTimestampTz(slot_getattr(slot, time_col, &isnull));
-            visit(machine, at);
-        }
-    }
-};
 
 // Distinct machines of a statement with their earliest fresh row: memory follows the
 // machines (a hash table), not the rows.
@@ -180,11 +148,11 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
     MachineSet machines(CurrentMemoryContext);
     TransitionTable* new_rows = nullptr;
     if (trigger->tg_newtable != nullptr) {
-        new_rows = new (palloc(sizeof(TransitionTable))) TransitionTable(trigger->tg_newtable, trigger->tg_relation, fresh_rows);
+        new_rows = new (palloc(sizeof(TransitionTable))) TransitionTable(trigger->tg_newtable, trigger->tg_relation, fresh_rows ? "observed_at" : nullptr);
         new_rows->scan([&](int64 m, TimestampTz at) { machines.add(m, at); });
     }
     if (trigger->tg_oldtable != nullptr) {
-        TransitionTable old_rows(trigger->tg_oldtable, trigger->tg_relation, false);
+        TransitionTable old_rows(trigger->tg_oldtable, trigger->tg_relation, nullptr);
         old_rows.scan([&](int64 m, TimestampTz at) { machines.add(m, at); });
         old_rows.release();
     }
@@ -238,17 +206,19 @@ Datum reliability_data_changed(PG_FUNCTION_ARGS) {
         request.fresh.collect = collect_from_transition_table;
         request.fresh.context = new_rows;
     }
+    // History (SPEC §9), with the horizon the engine read once it held the machines: a
+    // refresh() or compact() that moved it meanwhile has committed (they lock every cached
+    // row first), so these rows are refused or their days recomputed with the horizon in
+    // force. A refused row aborts the statement: nothing is written.
+    HistoryHorizon horizon;
+    request.horizon = &horizon;
     update_cache(request);
     if (new_rows != nullptr) new_rows->release();
 
-    // History (SPEC §9), read now that the engine holds the machines: a refresh() or
-    // compact() that moved the horizon meanwhile has committed (they lock every cached row
-    // first), so these rows are refused or their days recomputed with the horizon in force.
-    // A refused row aborts the statement: nothing is written.
-    HistoryHorizon horizon;
     int n_ranges = 0;
     HistoryRange* ranges = nullptr;
-    if (table != DataTable::Ratings && read_history_horizon(&horizon)) {
+    if (!horizon.read) (void)read_history_horizon(&horizon);  // the engine had no machine to lock
+    if (table != DataTable::Ratings && horizon.in_use()) {
         ranges = history_ranges(trigger, table, horizon, &n_ranges);
     }
     int n_handed_ranges = 0;

@@ -1,6 +1,8 @@
 #include "history_changes.hpp"
 
+#include "cache_statements.hpp"
 #include "pg_time.hpp"
+#include "transition_table.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -37,13 +39,8 @@ const char* const kMachinesThatExist =
 
 const char* const kUpdate = "SELECT reliability._history_update($1, $2, $3)";
 
-SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, Oid* types) {
-    if (*slot == nullptr) {
-        SPIPlanPtr p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-        if (p == nullptr) elog(ERROR, "reliability: preparing a history statement failed: %s", SPI_result_code_string(SPI_result));
-        if (SPI_keepplan(p) != 0) elog(ERROR, "reliability: keeping a history plan failed");
-        *slot = p;
-    }
+SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, const Oid* types) {
+    if (*slot == nullptr) *slot = prepare_kept(sql, nargs, types, "a history statement");
     return *slot;
 }
 
@@ -55,17 +52,14 @@ int32 day_of(TimestampTz t) {  // floor division: days before 2000-01-01 are neg
 
 TimestampTz day_start(int32 day) { return static_cast<TimestampTz>(day) * USECS_PER_DAY; }
 
+const char* day_text(int32 day) { return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day))); }
+
 struct Entry {
     int64 machine;  // key
     int32 first, last;
     bool refused;   // has a row before compacted_before
 };
 
-ArrayType* int8_array(const int64* v, int n) {
-    Datum* d = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
-    for (int i = 0; i < n; ++i) d[i] = Int64GetDatum(v[i]);
-    return construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
 
 ArrayType* date_array(const int32* v, int n) {
     Datum* d = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
@@ -84,6 +78,8 @@ bool history_installed() {
 
 bool read_history_horizon(HistoryHorizon* out) {
     static SPIPlanPtr plan = nullptr;
+    *out = HistoryHorizon{};
+    out->read = true;
     if (!history_installed()) return false;
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
     // Not read-only: a new snapshot, taken after the caller's locks (a horizon moved by a
@@ -102,16 +98,12 @@ bool read_history_horizon(HistoryHorizon* out) {
     v = SPI_getbinval(t, d, 3, &isnull);
     out->max_gap_us = interval_length(DatumGetIntervalP(v));
     SPI_finish();
-    return out->materialized || out->compacted;
+    return out->in_use();
 }
 
 HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const HistoryHorizon& h, int* n) {
     *n = 0;
     Relation rel = trigger->tg_relation;
-    TupleDesc desc = RelationGetDescr(rel);
-    const int machine_col = SPI_fnumber(desc, "machine_id");
-    const int time_col = SPI_fnumber(desc, table == DataTable::Observations ? "observed_at" : "occurred_at");
-    if (machine_col <= 0 || time_col <= 0) elog(ERROR, "reliability: unexpected columns of a data table");
     const TimestampTz horizon = h.compacted ? day_start(h.compacted_before) : DT_NOBEGIN;
     const int64 reach = table == DataTable::Observations ? h.max_gap_us : 1;  // a row reaches [t, t + reach)
 
@@ -123,24 +115,17 @@ HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const Histor
     HTAB* machines = hash_create("reliability history ranges", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
     bool any_refused = false;
 
-    Tuplestorestate* stores[2] = {trigger->tg_oldtable, trigger->tg_newtable};
-    TupleTableSlot* slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-    for (Tuplestorestate* store : stores) {
+    const char* time_column = table == DataTable::Observations ? "observed_at" : "occurred_at";
+    for (Tuplestorestate* store : {trigger->tg_oldtable, trigger->tg_newtable}) {
         if (store == nullptr) continue;
-        tuplestore_select_read_pointer(store, tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND));
-        tuplestore_rescan(store);
-        uint64 k = 0;
-        while (tuplestore_gettupleslot(store, true, false, slot)) {
-            if ((++k & 0xFFFF) == 0) CHECK_FOR_INTERRUPTS();
-            bool isnull;
-            const int64 machine = DatumGetInt64(slot_getattr(slot, machine_col, &isnull));
-            const TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, time_col, &isnull));
+        TransitionTable rows(store, rel, time_column);
+        rows.scan([&](int64 machine, TimestampTz at) {
             const bool refused = at < horizon;
             int32 first = day_of(at);
             int32 last = day_of(at > PG_INT64_MAX - reach ? PG_INT64_MAX : at + reach - 1);
             if (h.compacted) first = Max(first, h.compacted_before);
             last = h.materialized ? Min(last, h.materialized_before - 1) : first - 1;
-            if (!refused && first > last) continue;
+            if (!refused && first > last) return;
             bool found;
             auto* e = static_cast<Entry*>(hash_search(machines, &machine, HASH_ENTER, &found));
             if (!found) {
@@ -158,9 +143,9 @@ HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const Histor
             }
             e->refused = e->refused || refused;
             any_refused = any_refused || refused;
-        }
+        });
+        rows.release();
     }
-    ExecDropSingleTupleTableSlot(slot);
 
     const int count = static_cast<int>(hash_get_num_entries(machines));
     auto* ranges = static_cast<HistoryRange*>(palloc(sizeof(HistoryRange) * Max(count, 1)));
@@ -177,7 +162,7 @@ HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const Histor
     if (any_refused) {  // rows of deleted machines (ON DELETE CASCADE) may go
         static SPIPlanPtr plan = nullptr;
         Oid types[1] = {INT8ARRAYOID};
-        Datum args[1] = {PointerGetDatum(int8_array(refused_ids, n_refused))};
+        Datum args[1] = {int8_array(refused_ids, n_refused)};
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
         // Not read-only: a new snapshot, which sees the machine deleted by the statement that cascaded here.
         const int rc = SPI_execute_plan(kept_plan(&plan, kMachinesThatExist, 1, types), args, nullptr, false, 1);
@@ -190,7 +175,7 @@ HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const Histor
         }
         SPI_finish();
         if (exists) {
-            const char* horizon_text = DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(h.compacted_before)));
+            const char* horizon_text = day_text(h.compacted_before);
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                             errmsg("cannot change rows of reliability.%s before the compaction horizon %s",
                                    RelationGetRelationName(rel), horizon_text),
@@ -201,15 +186,14 @@ HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const Histor
     return ranges;
 }
 
-std::optional<int64> compaction_raw_from() {
-    HistoryHorizon h;
-    if (!read_history_horizon(&h) || !h.compacted) return std::nullopt;
-    return day_start(h.compacted_before) - h.max_gap_us;
+std::optional<int64> HistoryHorizon::raw_from() const {
+    if (!compacted) return std::nullopt;
+    return day_start(compacted_before) - max_gap_us;
 }
 
 void require_after_horizon(TimestampTz at, int32 compacted_before, const char* what) {
     if (at >= day_start(compacted_before)) return;
-    const char* horizon = DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(compacted_before)));
+    const char* horizon = day_text(compacted_before);
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("%s is before the compaction horizon %s", what, horizon),
                     errdetail("compact() deleted the raw rows before reliability.compacted_before() = %s.", horizon)));
@@ -235,7 +219,7 @@ void update_history(HistoryRange* ranges, int n) {
     }
     static SPIPlanPtr plan = nullptr;
     Oid types[3] = {INT8ARRAYOID, DATEARRAYOID, DATEARRAYOID};
-    Datum args[3] = {PointerGetDatum(int8_array(ids, k)), PointerGetDatum(date_array(firsts, k)),
+    Datum args[3] = {int8_array(ids, k), PointerGetDatum(date_array(firsts, k)),
                      PointerGetDatum(date_array(lasts, k))};
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
     const int rc = SPI_execute_plan(kept_plan(&plan, kUpdate, 3, types), args, nullptr, false, 0);

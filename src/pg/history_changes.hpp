@@ -23,6 +23,11 @@ struct HistoryHorizon {
     bool compacted = false;
     int32 compacted_before = 0;
     int64 max_gap_us = 0;
+    bool read = false;  // filled by read_history_horizon()
+
+    bool in_use() const { return materialized || compacted; }
+    // compacted_before - max_gap: raw rows from it on are all there (plan_update()).
+    std::optional<int64> raw_from() const;
 };
 
 // Whether the installed SQL has history (0.4.0 on); older SQL runs on this module without.
@@ -35,9 +40,6 @@ bool read_history_horizon(HistoryHorizon* out);
 // a machine that still exists (deleting a machine stays allowed); returns the history day
 // ranges the rows reach, one per machine (palloc'd).
 HistoryRange* history_ranges(TriggerData* trigger, DataTable table, const HistoryHorizon& horizon, int* n);
-
-// compacted_before - max_gap after a compaction: raw rows from it on are all there.
-std::optional<int64> compaction_raw_from();
 
 // ERROR 22023 naming the horizon: `what` (= at) reaches before compacted_before.
 void require_after_horizon(TimestampTz at, int32 compacted_before, const char* what);

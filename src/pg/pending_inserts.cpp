@@ -1,5 +1,7 @@
 #include "pending_inserts.hpp"
 
+#include "cache_statements.hpp"
+
 #include <cstring>
 
 extern "C" {
@@ -56,27 +58,29 @@ void subxact_callback(SubXactEvent event, SubTransactionId my_subid, SubTransact
     }
 }
 
-void push_pending(SubTransactionId subid) {
-    if (g_pending_n == g_pending_cap) {
-        int cap = Max(16, g_pending_cap * 2);
-        auto* grown = static_cast<SubTransactionId*>(MemoryContextAlloc(TopTransactionContext, sizeof(SubTransactionId) * cap));
-        if (g_pending_n > 0) std::memcpy(grown, g_pending, sizeof(SubTransactionId) * g_pending_n);
-        g_pending = grown;
-        g_pending_cap = cap;
+// Appends n values to a list that lives in TopTransactionContext, growing it by doubling.
+template <typename T>
+void append_for_transaction(T** list, int* count, int* cap, const T* values, int n) {
+    if (n <= 0) return;
+    if (*count + n > *cap) {
+        const int grown_cap = Max(64, Max(*cap * 2, *count + n));
+        auto* grown = static_cast<T*>(MemoryContextAlloc(TopTransactionContext, sizeof(T) * grown_cap));
+        if (*count > 0) std::memcpy(grown, *list, sizeof(T) * *count);
+        *list = grown;
+        *cap = grown_cap;
     }
-    g_pending[g_pending_n++] = subid;
+    std::memcpy(*list + *count, values, sizeof(T) * n);
+    *count += n;
 }
 
-// A bigint[] of the given values (palloc'd in the caller's context).
-ArrayType* int8_array_of(const int64* v, int n) {
-    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(1, n)));
-    for (int i = 0; i < n; ++i) values[i] = Int64GetDatum(v[i]);
-    return construct_array(values, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+void push_pending(SubTransactionId subid) {
+    append_for_transaction(&g_pending, &g_pending_n, &g_pending_cap, &subid, 1);
 }
+
 
 // The machines noted for the pending statement, as a bigint[]; forgets them.
 ArrayType* take_marked() {
-    ArrayType* result = int8_array_of(g_marked, g_marked_n);
+    ArrayType* result = DatumGetArrayTypeP(int8_array(g_marked, g_marked_n));
     g_marked_n = 0;
     return result;
 }
@@ -86,29 +90,12 @@ ArrayType* take_marked() {
 bool insert_pending() { return g_pending_n > 0; }
 
 void note_recomputed(const int64* machine_ids, int n) {
-    if (g_pending_n <= 0 || n <= 0) return;
-    if (g_marked_n + n > g_marked_cap) {
-        int cap = Max(64, Max(g_marked_cap * 2, g_marked_n + n));
-        int64* grown = static_cast<int64*>(MemoryContextAlloc(TopTransactionContext, sizeof(int64) * cap));
-        if (g_marked_n > 0) std::memcpy(grown, g_marked, sizeof(int64) * g_marked_n);
-        g_marked = grown;
-        g_marked_cap = cap;
-    }
-    std::memcpy(g_marked + g_marked_n, machine_ids, sizeof(int64) * n);
-    g_marked_n += n;
+    if (g_pending_n <= 0) return;
+    append_for_transaction(&g_marked, &g_marked_n, &g_marked_cap, machine_ids, n);
 }
 
 void note_history_ranges(const HistoryRange* ranges, int n) {
-    if (n <= 0) return;
-    if (g_ranges_n + n > g_ranges_cap) {
-        int cap = Max(64, Max(g_ranges_cap * 2, g_ranges_n + n));
-        auto* grown = static_cast<HistoryRange*>(MemoryContextAlloc(TopTransactionContext, sizeof(HistoryRange) * cap));
-        if (g_ranges_n > 0) std::memcpy(grown, g_ranges, sizeof(HistoryRange) * g_ranges_n);
-        g_ranges = grown;
-        g_ranges_cap = cap;
-    }
-    std::memcpy(g_ranges + g_ranges_n, ranges, sizeof(HistoryRange) * n);
-    g_ranges_n += n;
+    append_for_transaction(&g_ranges, &g_ranges_n, &g_ranges_cap, ranges, n);
 }
 
 HistoryRange* take_history_ranges(int* n) {
@@ -179,7 +166,7 @@ Datum reliability_hand_over(PG_FUNCTION_ARGS) {
     int64* handed;
     int n_handed;
     if (!end_statement(values, kept, &handed, &n_handed)) PG_RETURN_NULL();
-    PG_RETURN_ARRAYTYPE_P(int8_array_of(handed, n_handed));
+    PG_RETURN_DATUM(int8_array(handed, n_handed));
 }
 
 // _insert_ends() RETURNS bigint[]: 0.1.0's form of the above, for its install script (this

@@ -1,6 +1,7 @@
 // reliability.compute_score, reliability.tier and reliability.score().
 #include <cmath>
 
+#include "cache_statements.hpp"
 #include "cpp_boundary.hpp"
 #include "history_changes.hpp"
 #include "pg_time.hpp"
@@ -71,20 +72,25 @@ Datum score_datum(FunctionCallInfo fcinfo, const ScoreParameters& p, const Measu
     "                       FROM reliability.ratings x WHERE x.machine_id OPERATOR(pg_catalog.=) $1) r " \
     " WHERE EXISTS (SELECT FROM reliability.machines m WHERE m.machine_id OPERATOR(pg_catalog.=) $1)"
 
+// The window [w.lo, w.hi) read from raw rows: its availability, its interruptions, and the
+// latest observation before w.hi.
+#define RELIABILITY_RAW_AVAILABILITY                                                                   \
+    "(SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap) "                     \
+    "   FROM reliability.observations o "                                                               \
+    "  WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "                                                   \
+    "    AND o.observed_at OPERATOR(pg_catalog.>=) reliability.sub_fixed(w.lo, st.max_gap) "            \
+    "    AND o.observed_at OPERATOR(pg_catalog.<) w.hi)"
+#define RELIABILITY_RAW_INTERRUPTIONS                                                                  \
+    "(SELECT pg_catalog.count(*) FROM reliability.interruptions i "                                     \
+    "  WHERE i.machine_id OPERATOR(pg_catalog.=) $1 "                                                   \
+    "    AND i.occurred_at OPERATOR(pg_catalog.>=) w.lo AND i.occurred_at OPERATOR(pg_catalog.<) w.hi)"
+#define RELIABILITY_RAW_LAST_OBSERVED                                                                  \
+    "(SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "                            \
+    "  WHERE o.machine_id OPERATOR(pg_catalog.=) $1 AND o.observed_at OPERATOR(pg_catalog.<) w.hi)"
+
 const char* const kScoreInputsRaw =
-    "SELECT ROW(st.*)::reliability.settings, "
-    "       (SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap) "
-    "          FROM reliability.observations o "
-    "         WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "
-    "           AND o.observed_at OPERATOR(pg_catalog.>=) reliability.sub_fixed(w.lo, st.max_gap) "
-    "           AND o.observed_at OPERATOR(pg_catalog.<) w.hi), "
-    "       (SELECT pg_catalog.count(*) FROM reliability.interruptions i "
-    "         WHERE i.machine_id OPERATOR(pg_catalog.=) $1 "
-    "           AND i.occurred_at OPERATOR(pg_catalog.>=) w.lo AND i.occurred_at OPERATOR(pg_catalog.<) w.hi), "
-    "       r.n, r.total, "
-    "       (SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
-    "         WHERE o.machine_id OPERATOR(pg_catalog.=) $1 AND o.observed_at OPERATOR(pg_catalog.<) w.hi), "
-    "       NULL::pg_catalog.date "
+    "SELECT ROW(st.*)::reliability.settings, " RELIABILITY_RAW_AVAILABILITY ", " RELIABILITY_RAW_INTERRUPTIONS ", "
+    "       r.n, r.total, " RELIABILITY_RAW_LAST_OBSERVED ", NULL::pg_catalog.date "
     "  FROM (SELECT s.* FROM reliability.settings s LIMIT 1) st "
     " CROSS JOIN LATERAL (SELECT x.lo, x.hi, pg_catalog.tstzrange(x.lo, x.hi) AS win "
     "                       FROM (SELECT reliability.sub_fixed($2, st.score_window) AS lo, $2 AS hi) x) w "
@@ -115,11 +121,7 @@ const char* const kScoreInputsHistory =
     "                         WHERE y.machine_id OPERATOR(pg_catalog.=) $1 AND y.day OPERATOR(pg_catalog.>=) w.d1 "
     "                           AND y.day OPERATOR(pg_catalog.<) w.d2) h ON h.day OPERATOR(pg_catalog.=) g.day "
     "           UNION ALL " RELIABILITY_RAW_PIECE("w.h2", "w.hi", "w.tail") ") AS p(s))) "
-    "       ELSE (SELECT reliability.availability(o.observed_at, o.online, w.win, st.max_gap) "
-    "               FROM reliability.observations o "
-    "              WHERE o.machine_id OPERATOR(pg_catalog.=) $1 "
-    "                AND o.observed_at OPERATOR(pg_catalog.>=) reliability.sub_fixed(w.lo, st.max_gap) "
-    "                AND o.observed_at OPERATOR(pg_catalog.<) w.hi) END, "
+    "       ELSE " RELIABILITY_RAW_AVAILABILITY " END, "
     "       CASE WHEN w.d1 OPERATOR(pg_catalog.<) w.d2 THEN "
     "         (SELECT pg_catalog.count(*) FROM reliability.interruptions i "
     "           WHERE i.machine_id OPERATOR(pg_catalog.=) $1 "
@@ -128,13 +130,10 @@ const char* const kScoreInputsHistory =
     "         OPERATOR(pg_catalog.+) (SELECT COALESCE(pg_catalog.sum(h.interruptions), 0)::pg_catalog.int8 "
     "                                   FROM reliability.history h WHERE h.machine_id OPERATOR(pg_catalog.=) $1 "
     "                                    AND h.day OPERATOR(pg_catalog.>=) w.d1 AND h.day OPERATOR(pg_catalog.<) w.d2) "
-    "       ELSE (SELECT pg_catalog.count(*) FROM reliability.interruptions i "
-    "              WHERE i.machine_id OPERATOR(pg_catalog.=) $1 "
-    "                AND i.occurred_at OPERATOR(pg_catalog.>=) w.lo AND i.occurred_at OPERATOR(pg_catalog.<) w.hi) END, "
+    "       ELSE " RELIABILITY_RAW_INTERRUPTIONS " END, "
     "       r.n, r.total, "
     // Raw rows are newer than every compacted day: history only when no raw row is left.
-    "       COALESCE((SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o "
-    "                  WHERE o.machine_id OPERATOR(pg_catalog.=) $1 AND o.observed_at OPERATOR(pg_catalog.<) w.hi), "
+    "       COALESCE(" RELIABILITY_RAW_LAST_OBSERVED ", "
     "                (SELECT h.last_observed_at FROM reliability.history h "
     "                  WHERE h.machine_id OPERATOR(pg_catalog.=) $1 AND h.day OPERATOR(pg_catalog.<) reliability._utc_day(w.hi) "
     "                    AND h.last_observed_at IS NOT NULL ORDER BY h.day DESC LIMIT 1)), "
@@ -160,6 +159,9 @@ const char* const kScoreInputsHistory =
     "                       OFFSET 0) w "
     RELIABILITY_RATINGS_AND_MACHINE;
 #undef RELIABILITY_RAW_PIECE
+#undef RELIABILITY_RAW_LAST_OBSERVED
+#undef RELIABILITY_RAW_INTERRUPTIONS
+#undef RELIABILITY_RAW_AVAILABILITY
 #undef RELIABILITY_RATINGS_AND_MACHINE
 
 // Prepared once per backend; the plan cache revalidates it after DDL, and the privileges
@@ -167,15 +169,9 @@ const char* const kScoreInputsHistory =
 SPIPlanPtr score_inputs_plan(bool with_history) {
     static SPIPlanPtr plans[2] = {nullptr, nullptr};
     SPIPlanPtr& plan = plans[with_history ? 1 : 0];
-    if (plan == nullptr) {
-        Oid types[2] = {INT8OID, TIMESTAMPTZOID};
-        // A generic plan: the query is large, planning it for each call cost more than running it.
-        SPIPlanPtr p = SPI_prepare_cursor(with_history ? kScoreInputsHistory : kScoreInputsRaw, 2, types,
-                                          CURSOR_OPT_GENERIC_PLAN);
-        if (p == nullptr) elog(ERROR, "reliability: preparing score() failed: %s", SPI_result_code_string(SPI_result));
-        if (SPI_keepplan(p) != 0) elog(ERROR, "reliability: keeping the plan of score() failed");
-        plan = p;
-    }
+    // A generic plan: the query is large, planning it for each call cost more than running it.
+    static const Oid types[2] = {INT8OID, TIMESTAMPTZOID};
+    if (plan == nullptr) plan = prepare_kept(with_history ? kScoreInputsHistory : kScoreInputsRaw, 2, types, "score()");
     return plan;
 }
 
@@ -287,9 +283,7 @@ Datum reliability_score(PG_FUNCTION_ARGS) {
     const DateADT compacted_before = compacted ? DatumGetDateADT(v) : 0;
     SPI_finish();
     // After a compaction a window reaching before the horizon has lost raw rows (SPEC §9).
-    if (compacted && as_of - p.score_window_us < static_cast<TimestampTz>(compacted_before) * USECS_PER_DAY) {
-        require_after_horizon(as_of - p.score_window_us, compacted_before, "as_of - score_window");
-    }
+    if (compacted) require_after_horizon(as_of - p.score_window_us, compacted_before, "as_of - score_window");
     PG_RETURN_DATUM(score_datum(fcinfo, p, m, as_of));
 }
 
