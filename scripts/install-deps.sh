@@ -10,6 +10,8 @@ PACKAGES=(
     postgresql-15 postgresql-client-15 postgresql-server-dev-15 postgresql-common
     # pg_cron: the scheduling of refresh() and compact() (test/integration/scheduling.sh).
     postgresql-15-cron
+    # pg_partman: time partitions of observations and interruptions (test/integration/partitions.sh).
+    postgresql-15-partman
     # C++ toolchain, Boost (header-only parts), CMake, GoogleTest, Google Benchmark.
     g++ make cmake libboost-dev libgtest-dev googletest libbenchmark-dev
     # clang with its runtime libraries: libFuzzer harnesses and sanitizer builds.

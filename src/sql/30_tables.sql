@@ -17,24 +17,57 @@ CREATE TABLE reliability.machines (
 COMMENT ON SEQUENCE reliability.machines_machine_id_seq IS 'Identity of reliability.machines.machine_id (dumped by pg_dump).';
 COMMENT ON TABLE reliability.machines IS 'A rentable machine: provider plus its id there. Create with reliability.machine(provider, external_id).';
 
+-- observations and interruptions are range-partitioned by time, so that compact() can drop
+-- whole partitions instead of deleting rows (SPEC §9). The extension creates only their
+-- DEFAULT partitions, which take every row while no time partition exists: an install
+-- without pg_partman works on one table each, as before. Time partitions are made by
+-- pg_partman (docs/PARTITIONING.md). Each DEFAULT partition is created as a table of its own
+-- and attached, exactly as the update from 0.4.0 attaches the existing table, so both
+-- catalogs are the same. Rows are written through the parents: the cache and history
+-- triggers are statement triggers of the parents.
 CREATE TABLE reliability.observations (
-    machine_id  bigint NOT NULL REFERENCES reliability.machines ON DELETE CASCADE,
+    machine_id  bigint NOT NULL CONSTRAINT observations_machine_id_fkey
+                    REFERENCES reliability.machines ON DELETE CASCADE,
     observed_at timestamptz NOT NULL CONSTRAINT observations_observed_at_finite CHECK (pg_catalog.isfinite(observed_at)),
     online      boolean NOT NULL,
     -- INCLUDE (online): window reads are index-only scans once the heap is all-visible.
-    PRIMARY KEY (machine_id, observed_at) INCLUDE (online)
-);
+    CONSTRAINT observations_pkey PRIMARY KEY (machine_id, observed_at) INCLUDE (online)
+) PARTITION BY RANGE (observed_at);
 COMMENT ON TABLE reliability.observations IS
     'Monitor observations: machine online or not at observed_at. Each speaks for at most settings.max_gap.';
 
+CREATE TABLE reliability.observations_default (
+    machine_id  bigint NOT NULL CONSTRAINT observations_machine_id_fkey
+                    REFERENCES reliability.machines ON DELETE CASCADE,
+    observed_at timestamptz NOT NULL CONSTRAINT observations_observed_at_finite CHECK (pg_catalog.isfinite(observed_at)),
+    online      boolean NOT NULL,
+    CONSTRAINT observations_default_pkey PRIMARY KEY (machine_id, observed_at) INCLUDE (online)
+);
+ALTER TABLE reliability.observations ATTACH PARTITION reliability.observations_default DEFAULT;
+COMMENT ON TABLE reliability.observations_default IS
+    'The DEFAULT partition of observations: every row outside the time partitions. Write through reliability.observations.';
+
 CREATE TABLE reliability.interruptions (
-    machine_id  bigint NOT NULL REFERENCES reliability.machines ON DELETE CASCADE,
+    machine_id  bigint NOT NULL CONSTRAINT interruptions_machine_id_fkey
+                    REFERENCES reliability.machines ON DELETE CASCADE,
+    occurred_at timestamptz NOT NULL CONSTRAINT interruptions_occurred_at_finite CHECK (pg_catalog.isfinite(occurred_at)),
+    instance_id text,
+    reason      text
+) PARTITION BY RANGE (occurred_at);
+COMMENT ON TABLE reliability.interruptions IS 'An instance on the machine stopped unexpectedly at occurred_at.';
+
+CREATE TABLE reliability.interruptions_default (
+    machine_id  bigint NOT NULL CONSTRAINT interruptions_machine_id_fkey
+                    REFERENCES reliability.machines ON DELETE CASCADE,
     occurred_at timestamptz NOT NULL CONSTRAINT interruptions_occurred_at_finite CHECK (pg_catalog.isfinite(occurred_at)),
     instance_id text,
     reason      text
 );
+CREATE INDEX interruptions_default_machine_occurred_idx ON reliability.interruptions_default (machine_id, occurred_at);
+ALTER TABLE reliability.interruptions ATTACH PARTITION reliability.interruptions_default DEFAULT;
 CREATE INDEX interruptions_machine_occurred_idx ON reliability.interruptions (machine_id, occurred_at);
-COMMENT ON TABLE reliability.interruptions IS 'An instance on the machine stopped unexpectedly at occurred_at.';
+COMMENT ON TABLE reliability.interruptions_default IS
+    'The DEFAULT partition of interruptions: every row outside the time partitions. Write through reliability.interruptions.';
 
 CREATE TABLE reliability.ratings (
     machine_id            bigint NOT NULL REFERENCES reliability.machines ON DELETE CASCADE,
@@ -69,7 +102,11 @@ COMMENT ON TABLE reliability.blacklist IS
 
 SELECT pg_catalog.pg_extension_config_dump('reliability.machines', '');
 SELECT pg_catalog.pg_extension_config_dump('reliability.machines_machine_id_seq', '');
+-- The parents too, though pg_dump dumps the rows of partitions only (a partitioned table
+-- has none): the DEFAULT partitions as extension tables, the time partitions as user tables.
 SELECT pg_catalog.pg_extension_config_dump('reliability.observations', '');
+SELECT pg_catalog.pg_extension_config_dump('reliability.observations_default', '');
 SELECT pg_catalog.pg_extension_config_dump('reliability.interruptions', '');
+SELECT pg_catalog.pg_extension_config_dump('reliability.interruptions_default', '');
 SELECT pg_catalog.pg_extension_config_dump('reliability.ratings', '');
 SELECT pg_catalog.pg_extension_config_dump('reliability.blacklist', '');

@@ -53,12 +53,100 @@ $$;
 COMMENT ON FUNCTION reliability._history_advance(date) IS
     'Internal: materializes history up to before (exclusive), never moving back.';
 
+-- Time partitions (30_tables.sql): the range partitions of a parent with their bounds
+-- (MINVALUE and MAXVALUE as -infinity and infinity); the DEFAULT partition is not one.
+CREATE FUNCTION reliability._time_partitions(parent regclass)
+RETURNS TABLE (partition regclass, lower_bound timestamptz, upper_bound timestamptz)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT c.oid::pg_catalog.regclass,
+           CASE WHEN m[1] OPERATOR(pg_catalog.=) 'MINVALUE' THEN '-infinity'::pg_catalog.timestamptz
+                ELSE pg_catalog.btrim(m[1], '''')::pg_catalog.timestamptz END,
+           CASE WHEN m[2] OPERATOR(pg_catalog.=) 'MAXVALUE' THEN 'infinity'::pg_catalog.timestamptz
+                ELSE pg_catalog.btrim(m[2], '''')::pg_catalog.timestamptz END
+      FROM pg_catalog.pg_inherits i
+      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid
+     CROSS JOIN LATERAL pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),
+                                                '^FOR VALUES FROM \((.*)\) TO \((.*)\)$') AS m
+     WHERE i.inhparent OPERATOR(pg_catalog.=) _time_partitions.parent AND m IS NOT NULL
+     ORDER BY 2;
+END;
+COMMENT ON FUNCTION reliability._time_partitions(regclass) IS
+    'Internal: the time partitions of observations or interruptions with their bounds.';
+
+-- Deletes the rows of a partitioned table before cutoff and returns how many: a partition
+-- that ends by cutoff is dropped whole; one that cutoff splits with more of its range before
+-- it is emptied with TRUNCATE and given back the rows it keeps (few: at most max_gap of a
+-- day); what is left (the DEFAULT partition, the rest) is deleted row by row. The caller
+-- holds the table in ACCESS EXCLUSIVE mode when it has time partitions.
+CREATE FUNCTION reliability._compact_rows(parent regclass, time_column name, cutoff timestamptz) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p record;
+    n bigint;
+    kept bigint;
+    deleted bigint := 0;
+BEGIN
+    FOR p IN SELECT t.partition, t.lower_bound, t.upper_bound FROM reliability._time_partitions(parent) t
+              WHERE t.lower_bound OPERATOR(pg_catalog.<) cutoff LOOP
+        IF p.upper_bound OPERATOR(pg_catalog.<=) cutoff THEN
+            EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p.partition) INTO n;
+            EXECUTE pg_catalog.format('DROP TABLE %s', p.partition);
+            deleted := deleted OPERATOR(pg_catalog.+) n;
+        ELSIF p.lower_bound OPERATOR(pg_catalog.>) '-infinity'::pg_catalog.timestamptz
+              AND p.upper_bound OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.timestamptz
+              AND (cutoff OPERATOR(pg_catalog.-) p.lower_bound) OPERATOR(pg_catalog.>) (p.upper_bound OPERATOR(pg_catalog.-) cutoff)
+              AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.partition) OPERATOR(pg_catalog.=) 'r' THEN
+            EXECUTE pg_catalog.format('CREATE TEMPORARY TABLE reliability_compact_kept ON COMMIT DROP AS SELECT * FROM %s WHERE %I OPERATOR(pg_catalog.>=) $1',
+                                      p.partition, time_column) USING cutoff;
+            GET DIAGNOSTICS kept = ROW_COUNT;
+            EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p.partition) INTO n;
+            EXECUTE pg_catalog.format('TRUNCATE %s', p.partition);
+            EXECUTE pg_catalog.format('INSERT INTO %s SELECT * FROM pg_temp.reliability_compact_kept', p.partition);
+            DROP TABLE pg_temp.reliability_compact_kept;
+            deleted := deleted OPERATOR(pg_catalog.+) (n OPERATOR(pg_catalog.-) kept);
+        END IF;
+    END LOOP;
+    EXECUTE pg_catalog.format('DELETE FROM %s WHERE %I OPERATOR(pg_catalog.<) $1', parent, time_column) USING cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN deleted OPERATOR(pg_catalog.+) n;
+END
+$$;
+COMMENT ON FUNCTION reliability._compact_rows(regclass, name, timestamptz) IS
+    'Internal: deletes the rows before cutoff of observations or interruptions (dropping whole time partitions), returns how many.';
+
+-- Dropping or emptying a partition needs the whole table in ACCESS EXCLUSIVE mode. Taken
+-- first, before any lock a writer may wait for, with a short lock_timeout and retries: a
+-- writer of both tables that holds one and waits for the other gets it, and new writers
+-- queue behind this one meanwhile.
+CREATE FUNCTION reliability._lock_time_partitioned() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    saved text := pg_catalog.current_setting('lock_timeout');
+BEGIN
+    LOOP
+        BEGIN
+            PERFORM pg_catalog.set_config('lock_timeout', '100ms', true);
+            LOCK TABLE reliability.observations, reliability.interruptions IN ACCESS EXCLUSIVE MODE;
+            PERFORM pg_catalog.set_config('lock_timeout', saved, true);
+            RETURN;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM pg_catalog.pg_sleep(0.05 OPERATOR(pg_catalog.+) (0.1 OPERATOR(pg_catalog.*) pg_catalog.random()));
+        END;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION reliability._lock_time_partitioned() IS
+    'Internal: locks observations and interruptions in ACCESS EXCLUSIVE mode without deadlocking with a writer of both.';
+
 CREATE FUNCTION reliability.compact(before date) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     st reliability.settings;
     latest date;
     horizon date;
+    obs_cutoff timestamptz;
+    int_cutoff timestamptz;
     deleted_observations bigint;
     deleted_interruptions bigint;
 BEGIN
@@ -75,8 +163,17 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'The latest allowed is ' || latest::text || ', the UTC day of now() - score_window - max_gap.';
     END IF;
+    obs_cutoff := reliability.sub_fixed(reliability._day_start(before), st.max_gap);
+    int_cutoff := reliability._day_start(before);
+    -- Time partitions to drop or empty: the tables are locked first (readers wait too).
+    IF EXISTS (SELECT FROM reliability._time_partitions('reliability.observations') t
+                WHERE t.lower_bound OPERATOR(pg_catalog.<) obs_cutoff)
+       OR EXISTS (SELECT FROM reliability._time_partitions('reliability.interruptions') t
+                   WHERE t.lower_bound OPERATOR(pg_catalog.<) int_cutoff) THEN
+        PERFORM reliability._lock_time_partitioned();
+    END IF;
     -- No writer while history takes over, one compaction at a time (the retention row);
-    -- readers go on.
+    -- readers go on (unless time partitions are dropped).
     PERFORM reliability._history_lock_writers();
     SELECT r.compacted_before INTO horizon FROM reliability.retention r FOR UPDATE;
     IF horizon IS NOT NULL AND horizon >= before THEN
@@ -86,11 +183,8 @@ BEGIN
     -- The deleted rows change no cached score and no history day (both no longer read them),
     -- so the triggers do not run for them (replica role: the owner is a superuser).
     SET LOCAL session_replication_role = replica;
-    DELETE FROM reliability.observations o
-     WHERE o.observed_at < reliability.sub_fixed(reliability._day_start(before), st.max_gap);
-    GET DIAGNOSTICS deleted_observations = ROW_COUNT;
-    DELETE FROM reliability.interruptions i WHERE i.occurred_at < reliability._day_start(before);
-    GET DIAGNOSTICS deleted_interruptions = ROW_COUNT;
+    deleted_observations := reliability._compact_rows('reliability.observations', 'observed_at', obs_cutoff);
+    deleted_interruptions := reliability._compact_rows('reliability.interruptions', 'occurred_at', int_cutoff);
     SET LOCAL session_replication_role = origin;
     UPDATE reliability.retention r SET compacted_before = before;
     RETURN deleted_observations + deleted_interruptions;

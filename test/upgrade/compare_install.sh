@@ -15,9 +15,10 @@
 #               (skipped when FROM = TO); then the cached scores must still be exact
 #               (= reliability.score(machine_id, computed_at)) and the data rows unchanged.
 # Then it compares the catalog footprint of the extension in A and B:
-#   - pg_dump --schema-only --schema=reliability (what pg_dump makes of the schema: objects
+#   - pg_dump --schema-only --exclude-schema=public (what pg_dump makes of the database: objects
 #     that are not extension members, e.g. ones an update script left outside it; members
-#     themselves are never dumped this way);
+#     themselves are never dumped this way; not --schema=reliability: pg_dump 15 crashes when
+#     -n or -t selects a partition that is an extension configuration table);
 #   - pg_dump --binary-upgrade --schema-only (outside schema public): the DDL of every
 #     member, as pg_upgrade would recreate it, with OIDs, relfilenodes, LSNs, sequence values and dropped-
 #     column placeholders normalized away;
@@ -272,7 +273,7 @@ for side in A:$DB_A B:$DB_B; do
     name=${side%%:*}; db=${side#*:}
     q "$db" -c "$footprint_sql" > "$OUT/footprint.$name.txt" 2>"$OUT/footprint.$name.err" \
         || die "$name: the footprint query failed: $(cat "$OUT/footprint.$name.err")"
-    pg_dump --schema-only --schema=reliability --no-owner -d "$db" 2>"$OUT/dump.$name.err" \
+    pg_dump --schema-only --exclude-schema=public --no-owner -d "$db" 2>"$OUT/dump.$name.err" \
         | grep -v '^-- Dumped \(from\|by\)\|^SET \|^SELECT pg_catalog.set_config\|^\\\(un\)\?restrict \|^$' > "$OUT/dump.$name.sql" \
         || die "$name: pg_dump failed: $(cat "$OUT/dump.$name.err")"
     # The DDL of the extension's members: only --binary-upgrade dumps them (as pg_upgrade
@@ -293,9 +294,9 @@ else
     status=1
 fi
 if diff -u --label "pg_dump fresh $TO (A)" --label "pg_dump $FROM updated to $TO (B)" "$OUT/dump.A.sql" "$OUT/dump.B.sql" > "$OUT/dump.diff"; then
-    echo "compare_install: pg_dump --schema-only --schema=reliability identical ($(grep -c . "$OUT/dump.A.sql") lines)"
+    echo "compare_install: pg_dump --schema-only identical ($(grep -c . "$OUT/dump.A.sql") lines)"
 else
-    echo "compare_install: FAIL: pg_dump --schema-only --schema=reliability differs:"
+    echo "compare_install: FAIL: pg_dump --schema-only differs:"
     head -40 "$OUT/dump.diff"
     status=1
 fi

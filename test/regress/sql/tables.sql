@@ -41,11 +41,12 @@ SELECT e.extname, n.nspname AS schema, e.extrelocatable
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
  WHERE e.extname = 'reliability';
 
--- The objects of SPEC §1 exist with the right kind.
+-- The objects of SPEC §1 exist with the right kind (observations and interruptions are
+-- partitioned by time, each with its DEFAULT partition).
 SELECT c.relname, c.relkind
   FROM pg_class c
  WHERE c.relnamespace = 'reliability'::regnamespace
-   AND c.relname IN ('machines', 'observations', 'interruptions', 'ratings', 'blacklist', 'settings', 'scores',
+   AND c.relname IN ('machines', 'observations', 'observations_default', 'interruptions', 'interruptions_default', 'ratings', 'blacklist', 'settings', 'scores',
                      'machine_reliability', 'machines_machine_id_seq')
  ORDER BY c.relname;
 
@@ -84,11 +85,13 @@ SELECT conrelid::regclass AS "table", confrelid::regclass AS "references", confd
  WHERE connamespace = 'reliability'::regnamespace AND contype = 'f'
  ORDER BY 1;
 
--- pg_dump dumps the user-data tables, the settings and the id sequence.
+-- pg_dump dumps the user-data tables, the settings and the id sequence (observations and
+-- interruptions are partitioned: the rows are those of their DEFAULT partitions).
 SELECT o AS object, o::regclass::oid = ANY (e.extconfig) AS dumped
   FROM pg_extension e,
        unnest(ARRAY['reliability.machines', 'reliability.machines_machine_id_seq', 'reliability.observations',
-                    'reliability.interruptions', 'reliability.ratings', 'reliability.blacklist',
+                    'reliability.observations_default', 'reliability.interruptions',
+                    'reliability.interruptions_default', 'reliability.ratings', 'reliability.blacklist',
                     'reliability.settings']) o
  WHERE e.extname = 'reliability'
  ORDER BY o;
