@@ -163,6 +163,9 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'The latest allowed is ' || latest::text || ', the UTC day of now() - score_window - max_gap.';
     END IF;
+    IF reliability.compacted_before() >= before THEN
+        RETURN 0;   -- done before (checked again under the locks below)
+    END IF;
     obs_cutoff := reliability.sub_fixed(reliability._day_start(before), st.max_gap);
     int_cutoff := reliability._day_start(before);
     -- Time partitions to drop or empty: the tables are locked first (readers wait too).
