@@ -129,8 +129,23 @@ BEGIN
 END
 $move$;
 
+-- History counts each day's observations (src/sql/45_history.sql), so that compact() counts a
+-- whole day's time partition without reading it. Existing rows get the rows the table holds
+-- for their day (one index range each); for days before compacted_before() that is what
+-- compaction left, and compact() never counts those days from history.
+ALTER TABLE reliability.history ADD COLUMN observations bigint;
+UPDATE reliability.history h
+   SET observations = (SELECT pg_catalog.count(*) FROM reliability.observations o
+                        WHERE o.machine_id OPERATOR(pg_catalog.=) h.machine_id
+                          AND o.observed_at OPERATOR(pg_catalog.>=) reliability._day_start(h.day)
+                          AND o.observed_at OPERATOR(pg_catalog.<) reliability._day_start(h.day OPERATOR(pg_catalog.+) 1));
+ALTER TABLE reliability.history ALTER COLUMN observations SET NOT NULL,
+    ADD CONSTRAINT history_observations_not_negative CHECK (observations OPERATOR(pg_catalog.>=) 0);
+COMMENT ON TABLE reliability.history IS
+    'Per machine and UTC day: summarize() of its observations over [day, day + 1) with settings.max_gap, the count of its interruptions that day, its last observation and its number of observations. Written by refresh(), compact() and the data triggers.';
+
 -- Bound to the parents again (a BEGIN ATOMIC body and a view name the table they were
--- created with, which is now the DEFAULT partition).
+-- created with, which is now the DEFAULT partition), and writing the new column.
 CREATE OR REPLACE FUNCTION reliability._history_rows(machine_ids bigint[], first_days date[], last_days date[])
 RETURNS SETOF reliability.history LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -167,12 +182,13 @@ BEGIN ATOMIC
                    AND i.occurred_at OPERATOR(pg_catalog.<) reliability._day_start(rg.last_day OPERATOR(pg_catalog.+) 1)) c)
     SELECT c.machine_id, c.day,
            COALESCE(s.summary, reliability._empty_summary(w.lo, w.hi, st.max_gap)),
-           i.n, s.last_observed_at
+           i.n, s.last_observed_at, s.observations
       FROM candidates c CROSS JOIN st
      CROSS JOIN LATERAL (SELECT reliability._day_start(c.day) AS lo,
                                 reliability._day_start(c.day OPERATOR(pg_catalog.+) 1) AS hi) w
      CROSS JOIN LATERAL (SELECT reliability.summarize(o.observed_at, o.online, pg_catalog.tstzrange(w.lo, w.hi), st.max_gap) AS summary,
-                                pg_catalog.max(o.observed_at) FILTER (WHERE o.observed_at OPERATOR(pg_catalog.>=) w.lo) AS last_observed_at
+                                pg_catalog.max(o.observed_at) FILTER (WHERE o.observed_at OPERATOR(pg_catalog.>=) w.lo) AS last_observed_at,
+                                pg_catalog.count(*) FILTER (WHERE o.observed_at OPERATOR(pg_catalog.>=) w.lo) AS observations
                            FROM reliability.observations o
                           WHERE o.machine_id OPERATOR(pg_catalog.=) c.machine_id
                             AND o.observed_at OPERATOR(pg_catalog.>=) reliability._sub_fixed_or_infinity(w.lo, st.max_gap)
@@ -183,6 +199,53 @@ BEGIN ATOMIC
      WHERE i.n OPERATOR(pg_catalog.>) 0
         OR (s.summary IS NOT NULL AND (reliability.availability(s.summary)).covered_seconds OPERATOR(pg_catalog.>) 0);
 END;
+COMMENT ON FUNCTION reliability._history_rows(bigint[], date[], date[]) IS
+    'Internal: history rows computed from the raw tables for day ranges of machines.';
+
+CREATE OR REPLACE FUNCTION reliability._history_update(machine_ids bigint[], first_days date[], last_days date[]) RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    DELETE FROM reliability.history h
+     USING ROWS FROM (pg_catalog.unnest(machine_ids), pg_catalog.unnest(first_days), pg_catalog.unnest(last_days))
+           AS r(machine_id, first_day, last_day)
+     WHERE h.machine_id OPERATOR(pg_catalog.=) r.machine_id
+       AND h.day OPERATOR(pg_catalog.>=) r.first_day AND h.day OPERATOR(pg_catalog.<=) r.last_day;
+    INSERT INTO reliability.history (machine_id, day, summary, interruptions, last_observed_at, observations)
+    SELECT h.machine_id, h.day, h.summary, h.interruptions, h.last_observed_at, h.observations
+      FROM reliability._history_rows(machine_ids, first_days, last_days) h;
+END;
+COMMENT ON FUNCTION reliability._history_update(bigint[], date[], date[]) IS
+    'Internal: recomputes the history rows of day ranges of machines from the raw tables.';
+
+CREATE OR REPLACE FUNCTION reliability._history_truncated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    horizon reliability.retention;
+BEGIN
+    SELECT * INTO horizon FROM reliability.retention;
+    IF TG_WHEN = 'BEFORE' THEN
+        IF horizon.compacted_before IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot truncate reliability.%: its rows before the compaction horizon % are history', TG_TABLE_NAME, horizon.compacted_before
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Delete machines, or rows from reliability.compacted_before() on.';
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME = 'observations' THEN
+        DELETE FROM reliability.history h WHERE h.interruptions = 0;
+        UPDATE reliability.history h
+           SET summary = reliability._empty_summary(reliability._day_start(h.day), reliability._day_start(h.day + 1), st.max_gap),
+               last_observed_at = NULL, observations = 0
+          FROM reliability.settings st;
+    ELSE
+        DELETE FROM reliability.history h WHERE (reliability.availability(h.summary)).covered_seconds = 0;
+        UPDATE reliability.history h SET interruptions = 0 WHERE h.interruptions <> 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION reliability._history_truncated() IS
+    'Internal trigger: refuses a TRUNCATE of a data table after a compaction, else keeps the history exact.';
 
 CREATE OR REPLACE FUNCTION reliability.report(machine_id bigint, as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE
@@ -212,6 +275,8 @@ BEGIN ATOMIC
      WHERE m.machine_id OPERATOR(pg_catalog.=) report.machine_id
        AND reliability._finite(report.as_of, 'as_of'::pg_catalog.text) IS NOT NULL;
 END;
+COMMENT ON FUNCTION reliability.report(bigint, timestamptz) IS
+    'Everything an API needs about one machine as of as_of, as one JSON object: identity, score, blacklist, stale, 30 days of history.';
 
 CREATE OR REPLACE VIEW reliability.machine_reliability AS
 SELECT m.machine_id, m.provider, m.external_id, m.created_at,
@@ -257,9 +322,13 @@ COMMENT ON FUNCTION reliability._time_partitions(regclass) IS
 -- Deletes the rows of a partitioned table before cutoff and returns how many: a partition
 -- that ends by cutoff is dropped whole; one that cutoff splits with more of its range before
 -- it is emptied with TRUNCATE and given back the rows it keeps (few: at most max_gap of a
--- day); what is left (the DEFAULT partition, the rest) is deleted row by row. The caller
--- holds the table in ACCESS EXCLUSIVE mode when it has time partitions.
-CREATE FUNCTION reliability._compact_rows(parent regclass, time_column name, cutoff timestamptz) RETURNS bigint
+-- day, found machine by machine through the index); what is left (the DEFAULT partition, the
+-- rest) is deleted row by row. A partition of whole UTC days from counted_from on (days no
+-- compaction touched, all materialized) is counted from history's count_column without
+-- reading it; any other is counted. The caller holds the table in ACCESS EXCLUSIVE mode when
+-- it has time partitions.
+CREATE FUNCTION reliability._compact_rows(parent regclass, time_column name, cutoff timestamptz,
+                                          counted_from timestamptz, count_column name) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p record;
@@ -267,20 +336,37 @@ DECLARE
     kept bigint;
     deleted bigint := 0;
 BEGIN
-    FOR p IN SELECT t.partition, t.lower_bound, t.upper_bound FROM reliability._time_partitions(parent) t
+    FOR p IN SELECT t.partition, t.lower_bound, t.upper_bound,
+                    t.lower_bound OPERATOR(pg_catalog.>=) counted_from
+                    AND t.lower_bound OPERATOR(pg_catalog.=) reliability._day_start(reliability._utc_day(t.lower_bound))
+                    AND t.upper_bound OPERATOR(pg_catalog.=) reliability._day_start(reliability._utc_day(t.upper_bound)) AS whole_days
+               FROM reliability._time_partitions(parent) t
               WHERE t.lower_bound OPERATOR(pg_catalog.<) cutoff LOOP
-        IF p.upper_bound OPERATOR(pg_catalog.<=) cutoff THEN
+        IF p.upper_bound OPERATOR(pg_catalog.>) cutoff
+           AND NOT (p.lower_bound OPERATOR(pg_catalog.>) '-infinity'::pg_catalog.timestamptz
+                    AND p.upper_bound OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.timestamptz
+                    AND (cutoff OPERATOR(pg_catalog.-) p.lower_bound) OPERATOR(pg_catalog.>) (p.upper_bound OPERATOR(pg_catalog.-) cutoff)
+                    AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.partition) OPERATOR(pg_catalog.=) 'r') THEN
+            CONTINUE;   -- mostly after the cutoff: its rows before it are deleted below
+        END IF;
+        IF p.whole_days THEN
+            EXECUTE pg_catalog.format('SELECT COALESCE(pg_catalog.sum(h.%I), 0)::pg_catalog.int8 FROM reliability.history h
+                                        WHERE h.day OPERATOR(pg_catalog.>=) reliability._utc_day($1)
+                                          AND h.day OPERATOR(pg_catalog.<) reliability._utc_day($2)', count_column)
+                INTO n USING p.lower_bound, p.upper_bound;
+        ELSE
             EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p.partition) INTO n;
+        END IF;
+        IF p.upper_bound OPERATOR(pg_catalog.<=) cutoff THEN
             EXECUTE pg_catalog.format('DROP TABLE %s', p.partition);
             deleted := deleted OPERATOR(pg_catalog.+) n;
-        ELSIF p.lower_bound OPERATOR(pg_catalog.>) '-infinity'::pg_catalog.timestamptz
-              AND p.upper_bound OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.timestamptz
-              AND (cutoff OPERATOR(pg_catalog.-) p.lower_bound) OPERATOR(pg_catalog.>) (p.upper_bound OPERATOR(pg_catalog.-) cutoff)
-              AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.partition) OPERATOR(pg_catalog.=) 'r' THEN
-            EXECUTE pg_catalog.format('CREATE TEMPORARY TABLE reliability_compact_kept ON COMMIT DROP AS SELECT * FROM %s WHERE %I OPERATOR(pg_catalog.>=) $1',
+        ELSE
+            EXECUTE pg_catalog.format('CREATE TEMPORARY TABLE reliability_compact_kept ON COMMIT DROP AS
+                                       SELECT x.* FROM reliability.machines m
+                                        CROSS JOIN LATERAL (SELECT * FROM %s r WHERE r.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                                                               AND r.%I OPERATOR(pg_catalog.>=) $1) x',
                                       p.partition, time_column) USING cutoff;
             GET DIAGNOSTICS kept = ROW_COUNT;
-            EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p.partition) INTO n;
             EXECUTE pg_catalog.format('TRUNCATE %s', p.partition);
             EXECUTE pg_catalog.format('INSERT INTO %s SELECT * FROM pg_temp.reliability_compact_kept', p.partition);
             DROP TABLE pg_temp.reliability_compact_kept;
@@ -292,7 +378,7 @@ BEGIN
     RETURN deleted OPERATOR(pg_catalog.+) n;
 END
 $$;
-COMMENT ON FUNCTION reliability._compact_rows(regclass, name, timestamptz) IS
+COMMENT ON FUNCTION reliability._compact_rows(regclass, name, timestamptz, timestamptz, name) IS
     'Internal: deletes the rows before cutoff of observations or interruptions (dropping whole time partitions), returns how many.';
 
 -- Dropping or emptying a partition needs the whole table in ACCESS EXCLUSIVE mode. Taken
@@ -327,6 +413,7 @@ DECLARE
     horizon date;
     obs_cutoff timestamptz;
     int_cutoff timestamptz;
+    counted_from timestamptz;
     deleted_observations bigint;
     deleted_interruptions bigint;
 BEGIN
@@ -366,8 +453,9 @@ BEGIN
     -- The deleted rows change no cached score and no history day (both no longer read them),
     -- so the triggers do not run for them (replica role: the owner is a superuser).
     SET LOCAL session_replication_role = replica;
-    deleted_observations := reliability._compact_rows('reliability.observations', 'observed_at', obs_cutoff);
-    deleted_interruptions := reliability._compact_rows('reliability.interruptions', 'occurred_at', int_cutoff);
+    counted_from := COALESCE(reliability._day_start(horizon), '-infinity');
+    deleted_observations := reliability._compact_rows('reliability.observations', 'observed_at', obs_cutoff, counted_from, 'observations');
+    deleted_interruptions := reliability._compact_rows('reliability.interruptions', 'occurred_at', int_cutoff, counted_from, 'interruptions');
     SET LOCAL session_replication_role = origin;
     UPDATE reliability.retention r SET compacted_before = before;
     RETURN deleted_observations + deleted_interruptions;
@@ -451,6 +539,6 @@ COMMENT ON FUNCTION reliability.partition_by_time(interval, integer) IS
     'Hands observations and interruptions to pg_partman: time partitions of 1 day (or 1 hour) in UTC from the next boundary on, premake ahead; returns the partitions made.';
 
 REVOKE ALL ON FUNCTION reliability._time_partitions(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._compact_rows(regclass, name, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._compact_rows(regclass, name, timestamptz, timestamptz, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._lock_time_partitioned() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.partition_by_time(interval, integer) FROM PUBLIC;

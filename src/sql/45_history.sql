@@ -15,10 +15,14 @@ CREATE TABLE reliability.history (
                          CHECK (interruptions OPERATOR(pg_catalog.>=) 0),
     -- The day's latest observation: score()'s last_observed_at once the raw rows are compacted.
     last_observed_at timestamptz,
+    -- The day's number of observations (as the day was written: compact() does not change
+    -- it): compact() counts the rows of a whole day's time partition without reading it.
+    observations     bigint NOT NULL CONSTRAINT history_observations_not_negative
+                         CHECK (observations OPERATOR(pg_catalog.>=) 0),
     PRIMARY KEY (machine_id, day)
 );
 COMMENT ON TABLE reliability.history IS
-    'Per machine and UTC day: summarize() of its observations over [day, day + 1) with settings.max_gap, and count of its interruptions that day. Written by refresh(), compact() and the data triggers.';
+    'Per machine and UTC day: summarize() of its observations over [day, day + 1) with settings.max_gap, the count of its interruptions that day, its last observation and its number of observations. Written by refresh(), compact() and the data triggers.';
 SELECT pg_catalog.pg_extension_config_dump('reliability.history', '');
 
 -- One row. pg_dump restores table data in name order (after the foreign keys' order): this
@@ -135,12 +139,13 @@ BEGIN ATOMIC
                    AND i.occurred_at OPERATOR(pg_catalog.<) reliability._day_start(rg.last_day OPERATOR(pg_catalog.+) 1)) c)
     SELECT c.machine_id, c.day,
            COALESCE(s.summary, reliability._empty_summary(w.lo, w.hi, st.max_gap)),
-           i.n, s.last_observed_at
+           i.n, s.last_observed_at, s.observations
       FROM candidates c CROSS JOIN st
      CROSS JOIN LATERAL (SELECT reliability._day_start(c.day) AS lo,
                                 reliability._day_start(c.day OPERATOR(pg_catalog.+) 1) AS hi) w
      CROSS JOIN LATERAL (SELECT reliability.summarize(o.observed_at, o.online, pg_catalog.tstzrange(w.lo, w.hi), st.max_gap) AS summary,
-                                pg_catalog.max(o.observed_at) FILTER (WHERE o.observed_at OPERATOR(pg_catalog.>=) w.lo) AS last_observed_at
+                                pg_catalog.max(o.observed_at) FILTER (WHERE o.observed_at OPERATOR(pg_catalog.>=) w.lo) AS last_observed_at,
+                                pg_catalog.count(*) FILTER (WHERE o.observed_at OPERATOR(pg_catalog.>=) w.lo) AS observations
                            FROM reliability.observations o
                           WHERE o.machine_id OPERATOR(pg_catalog.=) c.machine_id
                             AND o.observed_at OPERATOR(pg_catalog.>=) reliability._sub_fixed_or_infinity(w.lo, st.max_gap)
@@ -165,8 +170,8 @@ BEGIN ATOMIC
            AS r(machine_id, first_day, last_day)
      WHERE h.machine_id OPERATOR(pg_catalog.=) r.machine_id
        AND h.day OPERATOR(pg_catalog.>=) r.first_day AND h.day OPERATOR(pg_catalog.<=) r.last_day;
-    INSERT INTO reliability.history (machine_id, day, summary, interruptions, last_observed_at)
-    SELECT h.machine_id, h.day, h.summary, h.interruptions, h.last_observed_at
+    INSERT INTO reliability.history (machine_id, day, summary, interruptions, last_observed_at, observations)
+    SELECT h.machine_id, h.day, h.summary, h.interruptions, h.last_observed_at, h.observations
       FROM reliability._history_rows(machine_ids, first_days, last_days) h;
 END;
 COMMENT ON FUNCTION reliability._history_update(bigint[], date[], date[]) IS
@@ -228,7 +233,7 @@ BEGIN
         DELETE FROM reliability.history h WHERE h.interruptions = 0;
         UPDATE reliability.history h
            SET summary = reliability._empty_summary(reliability._day_start(h.day), reliability._day_start(h.day + 1), st.max_gap),
-               last_observed_at = NULL
+               last_observed_at = NULL, observations = 0
           FROM reliability.settings st;
     ELSE
         DELETE FROM reliability.history h WHERE (reliability.availability(h.summary)).covered_seconds = 0;

@@ -77,9 +77,13 @@ COMMENT ON FUNCTION reliability._time_partitions(regclass) IS
 -- Deletes the rows of a partitioned table before cutoff and returns how many: a partition
 -- that ends by cutoff is dropped whole; one that cutoff splits with more of its range before
 -- it is emptied with TRUNCATE and given back the rows it keeps (few: at most max_gap of a
--- day); what is left (the DEFAULT partition, the rest) is deleted row by row. The caller
--- holds the table in ACCESS EXCLUSIVE mode when it has time partitions.
-CREATE FUNCTION reliability._compact_rows(parent regclass, time_column name, cutoff timestamptz) RETURNS bigint
+-- day, found machine by machine through the index); what is left (the DEFAULT partition, the
+-- rest) is deleted row by row. A partition of whole UTC days from counted_from on (days no
+-- compaction touched, all materialized) is counted from history's count_column without
+-- reading it; any other is counted. The caller holds the table in ACCESS EXCLUSIVE mode when
+-- it has time partitions.
+CREATE FUNCTION reliability._compact_rows(parent regclass, time_column name, cutoff timestamptz,
+                                          counted_from timestamptz, count_column name) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p record;
@@ -87,20 +91,37 @@ DECLARE
     kept bigint;
     deleted bigint := 0;
 BEGIN
-    FOR p IN SELECT t.partition, t.lower_bound, t.upper_bound FROM reliability._time_partitions(parent) t
+    FOR p IN SELECT t.partition, t.lower_bound, t.upper_bound,
+                    t.lower_bound OPERATOR(pg_catalog.>=) counted_from
+                    AND t.lower_bound OPERATOR(pg_catalog.=) reliability._day_start(reliability._utc_day(t.lower_bound))
+                    AND t.upper_bound OPERATOR(pg_catalog.=) reliability._day_start(reliability._utc_day(t.upper_bound)) AS whole_days
+               FROM reliability._time_partitions(parent) t
               WHERE t.lower_bound OPERATOR(pg_catalog.<) cutoff LOOP
-        IF p.upper_bound OPERATOR(pg_catalog.<=) cutoff THEN
+        IF p.upper_bound OPERATOR(pg_catalog.>) cutoff
+           AND NOT (p.lower_bound OPERATOR(pg_catalog.>) '-infinity'::pg_catalog.timestamptz
+                    AND p.upper_bound OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.timestamptz
+                    AND (cutoff OPERATOR(pg_catalog.-) p.lower_bound) OPERATOR(pg_catalog.>) (p.upper_bound OPERATOR(pg_catalog.-) cutoff)
+                    AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.partition) OPERATOR(pg_catalog.=) 'r') THEN
+            CONTINUE;   -- mostly after the cutoff: its rows before it are deleted below
+        END IF;
+        IF p.whole_days THEN
+            EXECUTE pg_catalog.format('SELECT COALESCE(pg_catalog.sum(h.%I), 0)::pg_catalog.int8 FROM reliability.history h
+                                        WHERE h.day OPERATOR(pg_catalog.>=) reliability._utc_day($1)
+                                          AND h.day OPERATOR(pg_catalog.<) reliability._utc_day($2)', count_column)
+                INTO n USING p.lower_bound, p.upper_bound;
+        ELSE
             EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p.partition) INTO n;
+        END IF;
+        IF p.upper_bound OPERATOR(pg_catalog.<=) cutoff THEN
             EXECUTE pg_catalog.format('DROP TABLE %s', p.partition);
             deleted := deleted OPERATOR(pg_catalog.+) n;
-        ELSIF p.lower_bound OPERATOR(pg_catalog.>) '-infinity'::pg_catalog.timestamptz
-              AND p.upper_bound OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.timestamptz
-              AND (cutoff OPERATOR(pg_catalog.-) p.lower_bound) OPERATOR(pg_catalog.>) (p.upper_bound OPERATOR(pg_catalog.-) cutoff)
-              AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.partition) OPERATOR(pg_catalog.=) 'r' THEN
-            EXECUTE pg_catalog.format('CREATE TEMPORARY TABLE reliability_compact_kept ON COMMIT DROP AS SELECT * FROM %s WHERE %I OPERATOR(pg_catalog.>=) $1',
+        ELSE
+            EXECUTE pg_catalog.format('CREATE TEMPORARY TABLE reliability_compact_kept ON COMMIT DROP AS
+                                       SELECT x.* FROM reliability.machines m
+                                        CROSS JOIN LATERAL (SELECT * FROM %s r WHERE r.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                                                               AND r.%I OPERATOR(pg_catalog.>=) $1) x',
                                       p.partition, time_column) USING cutoff;
             GET DIAGNOSTICS kept = ROW_COUNT;
-            EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p.partition) INTO n;
             EXECUTE pg_catalog.format('TRUNCATE %s', p.partition);
             EXECUTE pg_catalog.format('INSERT INTO %s SELECT * FROM pg_temp.reliability_compact_kept', p.partition);
             DROP TABLE pg_temp.reliability_compact_kept;
@@ -112,7 +133,7 @@ BEGIN
     RETURN deleted OPERATOR(pg_catalog.+) n;
 END
 $$;
-COMMENT ON FUNCTION reliability._compact_rows(regclass, name, timestamptz) IS
+COMMENT ON FUNCTION reliability._compact_rows(regclass, name, timestamptz, timestamptz, name) IS
     'Internal: deletes the rows before cutoff of observations or interruptions (dropping whole time partitions), returns how many.';
 
 -- Dropping or emptying a partition needs the whole table in ACCESS EXCLUSIVE mode. Taken
@@ -147,6 +168,7 @@ DECLARE
     horizon date;
     obs_cutoff timestamptz;
     int_cutoff timestamptz;
+    counted_from timestamptz;
     deleted_observations bigint;
     deleted_interruptions bigint;
 BEGIN
@@ -186,8 +208,9 @@ BEGIN
     -- The deleted rows change no cached score and no history day (both no longer read them),
     -- so the triggers do not run for them (replica role: the owner is a superuser).
     SET LOCAL session_replication_role = replica;
-    deleted_observations := reliability._compact_rows('reliability.observations', 'observed_at', obs_cutoff);
-    deleted_interruptions := reliability._compact_rows('reliability.interruptions', 'occurred_at', int_cutoff);
+    counted_from := COALESCE(reliability._day_start(horizon), '-infinity');
+    deleted_observations := reliability._compact_rows('reliability.observations', 'observed_at', obs_cutoff, counted_from, 'observations');
+    deleted_interruptions := reliability._compact_rows('reliability.interruptions', 'occurred_at', int_cutoff, counted_from, 'interruptions');
     SET LOCAL session_replication_role = origin;
     UPDATE reliability.retention r SET compacted_before = before;
     RETURN deleted_observations + deleted_interruptions;

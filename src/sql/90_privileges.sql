@@ -55,7 +55,7 @@ REVOKE ALL ON FUNCTION reliability._rollup_final(internal) FROM PUBLIC;
 GRANT SELECT ON reliability.retention TO PUBLIC;
 REVOKE ALL ON FUNCTION reliability.compact(date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._time_partitions(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._compact_rows(regclass, name, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._compact_rows(regclass, name, timestamptz, timestamptz, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._lock_time_partitioned() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.partition_by_time(interval, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._history_update(bigint[], date[], date[]) FROM PUBLIC;

@@ -65,18 +65,23 @@ psql -X -q -d $PLAIN -c "CREATE TABLE public.obs_copy AS SELECT * FROM reliabili
 # One run each (each changes the data), timed in the server, after a checkpoint.
 for db in $PARTED $PLAIN; do
     psql -X -q -d "$db" -c "CREATE FUNCTION public.bench_once(statement text, OUT result text, OUT ms numeric) LANGUAGE plpgsql AS \$\$
-        DECLARE t timestamptz := clock_timestamp();
-        BEGIN EXECUTE statement INTO result; ms := round(extract(epoch FROM clock_timestamp() - t) * 1000); END \$\$"
+        DECLARE t timestamptz := clock_timestamp(); n bigint;
+        BEGIN
+            IF statement ILIKE 'select%' THEN EXECUTE statement INTO result;
+            ELSE EXECUTE statement; GET DIAGNOSTICS n = ROW_COUNT; result := n; END IF;
+            ms := round(extract(epoch FROM clock_timestamp() - t) * 1000);
+        END \$\$"
 done
-once() { psql -X -At -F ' ' -d "$1" -c "CHECKPOINT" -c "SELECT coalesce(result, '-'), ms FROM public.bench_once(\$q\$$2\$q\$)"; }
+once() { psql -X -q -At -F ' ' -d "$1" -c "CHECKPOINT" -c "SELECT coalesce(result, '-'), ms FROM public.bench_once(\$q\$$2\$q\$)"; }
 log "timing the DELETE from the trigger-less copy"
-read -r _ delete_ms < <(once $PLAIN "DELETE FROM public.obs_copy WHERE observed_at < timestamptz '$before 00:00+00' - interval '15 min'")
+read -r deleted delete_ms < <(once $PLAIN "DELETE FROM public.obs_copy WHERE observed_at < timestamptz '$before 00:00+00' - interval '15 min'")
 log "timing compact() on the unpartitioned table"
 read -r plain_n plain_ms < <(once $PLAIN "SELECT reliability.compact('$before')::text")
 log "timing compact() on daily partitions"
 parts_before=$(psql -X -At -d $PARTED -c "SELECT count(*) FROM pg_partition_tree('reliability.observations') WHERE isleaf")
 read -r parted_n parted_ms < <(once $PARTED "SELECT reliability.compact('$before')::text")
 parts_after=$(psql -X -At -d $PARTED -c "SELECT count(*) FROM pg_partition_tree('reliability.observations') WHERE isleaf")
+[ "$deleted" = "$doomed" ] || { log "the DELETE deleted $deleted rows, not $doomed"; exit 1; }
 [ "$plain_n" = "$parted_n" ] || { log "compact() counts differ: $plain_n unpartitioned, $parted_n partitioned"; exit 1; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }

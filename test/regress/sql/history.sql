@@ -26,8 +26,9 @@ SELECT m.id, timestamptz '2024-03-01 00:00+00' + (g * 13 + m.k * 7) * interval '
   FROM hist_test.m m, generate_series(0, 40) g;
 
 -- History compared with the raw tables: a day's row must exist exactly when the day has
--- covered time or interruptions, and hold summarize() over the machine's rows and the day's
--- count. Returns (missing, wrong, extra, present).
+-- covered time or interruptions, and hold summarize() over the machine's rows, the day's
+-- count of interruptions, its last observation and its number of observations. Returns
+-- (missing, wrong, extra, present).
 CREATE FUNCTION hist_test.check() RETURNS TABLE (missing bigint, wrong bigint, extra bigint, present bigint)
 LANGUAGE sql AS $$
 WITH days AS (
@@ -48,6 +49,9 @@ SELECT count(*) FILTER (WHERE d.has_row AND h.machine_id IS NULL),
                           AND (h.summary::text <> d.s::text OR h.interruptions <> d.n
                                OR h.last_observed_at IS DISTINCT FROM
                                   (SELECT max(o.observed_at) FROM reliability.observations o
+                                    WHERE o.machine_id = d.id AND o.observed_at >= lower(d.w) AND o.observed_at < upper(d.w))
+                               OR h.observations <>
+                                  (SELECT count(*) FROM reliability.observations o
                                     WHERE o.machine_id = d.id AND o.observed_at >= lower(d.w) AND o.observed_at < upper(d.w)))),
        count(*) FILTER (WHERE NOT d.has_row AND h.machine_id IS NOT NULL),
        count(h.machine_id)
