@@ -18,5 +18,5 @@ if ! build_and_install_extension >"$build_log" 2>&1; then
 fi
 rm -f "$build_log"
 
-echo "== starting a throwaway PostgreSQL $PG_VERSION and running test/demo/demo.sql"
-in_throwaway_cluster psql -X -q -v ON_ERROR_STOP=1 -P pager=off -f test/demo/demo.sql
+echo "== starting a throwaway PostgreSQL $PG_VERSION and running examples/demo.sql"
+in_throwaway_cluster psql -X -q -v ON_ERROR_STOP=1 -P pager=off -f examples/demo.sql

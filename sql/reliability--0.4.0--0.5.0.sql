@@ -247,6 +247,18 @@ $$;
 COMMENT ON FUNCTION reliability._history_truncated() IS
     'Internal trigger: refuses a TRUNCATE of a data table after a compaction, else keeps the history exact.';
 
+-- daily_uptime() in C (src/pg/daily_uptime.cpp); its PL/pgSQL helpers go.
+CREATE OR REPLACE FUNCTION reliability.daily_uptime(machine_id bigint, days integer DEFAULT 30, as_of timestamptz DEFAULT pg_catalog.now())
+RETURNS TABLE (day date, online_seconds double precision, offline_seconds double precision,
+               uptime double precision, coverage double precision, interruptions bigint)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 30
+AS 'MODULE_PATHNAME', 'reliability_daily_uptime';
+COMMENT ON FUNCTION reliability.daily_uptime(bigint, integer, timestamptz) IS
+    'One row per UTC day, oldest first, for the last days days up to the day of as_of: online/offline seconds, uptime, coverage, interruptions.';
+
+DROP FUNCTION reliability._history_days(integer, timestamptz);
+DROP TYPE reliability._history_window;
+
 CREATE OR REPLACE FUNCTION reliability.report(machine_id bigint, as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC

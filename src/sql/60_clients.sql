@@ -70,86 +70,14 @@ END;
 COMMENT ON FUNCTION reliability.rate(bigint, text, integer, text, double precision, text) IS
     'Inserts the user''s rating of the machine, or replaces it (one rating per user per machine); returns the row.';
 
--- One day of a history: the UTC day and its window [lo, hi) (cut at as_of).
-CREATE TYPE reliability._history_window AS (day date, lo timestamptz, hi timestamptz, win tstzrange);
-COMMENT ON TYPE reliability._history_window IS 'Internal: one UTC day of reliability.daily_uptime().';
-
--- The UTC days of a history: [day, day + 1) cut at as_of; validates days and as_of.
-CREATE FUNCTION reliability._history_days(days integer, as_of timestamptz)
-RETURNS TABLE (day date, lo timestamptz, hi timestamptz)
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ROWS 30 SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    last_day date;
-BEGIN
-    IF days IS NULL OR days < 1 OR days > 3660 THEN
-        RAISE EXCEPTION 'days must be between 1 and 3660, not %', days USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF as_of IS NULL THEN
-        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    PERFORM reliability._finite(as_of, 'as_of'::text);
-    last_day := (as_of AT TIME ZONE 'UTC')::date;
-    -- A day ends at the next midnight, the day of as_of at as_of: computing the next
-    -- midnight of the last day would overflow on the last day that timestamptz holds.
-    RETURN QUERY
-        SELECT g.d, (g.d::timestamp AT TIME ZONE 'UTC'),
-               CASE WHEN g.d < last_day THEN ((g.d + 1)::timestamp AT TIME ZONE 'UTC') ELSE as_of END
-          FROM (SELECT last_day - i AS d FROM pg_catalog.generate_series(days - 1, 0, -1) AS s(i)) g;
-END
-$$;
-COMMENT ON FUNCTION reliability._history_days(integer, timestamptz) IS 'Internal: the UTC day windows of a history.';
-
+-- One row per UTC day (C: src/pg/daily_uptime.cpp): whole days that history holds from one
+-- history row each, the day of as_of and days not materialized from the raw rows (SPEC §9).
+-- It reads with the caller's rights.
 CREATE FUNCTION reliability.daily_uptime(machine_id bigint, days integer DEFAULT 30, as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS TABLE (day date, online_seconds double precision, offline_seconds double precision,
                uptime double precision, coverage double precision, interruptions bigint)
-LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 30 SET search_path = pg_catalog, pg_temp AS $$
-#variable_conflict use_column
-DECLARE
-    windows reliability._history_window[];
-    horizon reliability.retention;
-    last_day date;
-BEGIN
-    -- Validate days and as_of first, so bad arguments are errors for every machine_id.
-    windows := ARRAY(SELECT ROW(h.day, h.lo, h.hi, pg_catalog.tstzrange(h.lo, h.hi))::reliability._history_window
-                       FROM reliability._history_days(daily_uptime.days, daily_uptime.as_of) h);
-    SELECT * INTO horizon FROM reliability.retention;
-    IF horizon.compacted_before IS NOT NULL AND daily_uptime.as_of < reliability._day_start(horizon.compacted_before) THEN
-        RAISE EXCEPTION 'as_of % is before the compaction horizon %', daily_uptime.as_of, horizon.compacted_before
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'compact() deleted the raw rows before reliability.compacted_before() = ' || horizon.compacted_before::text || '.';
-    END IF;
-    IF NOT EXISTS (SELECT FROM reliability.machines x WHERE x.machine_id = daily_uptime.machine_id) THEN
-        RETURN;
-    END IF;
-    last_day := reliability._utc_day(daily_uptime.as_of);
-    -- Whole days that history holds are one row each (SPEC §9; a day without a row had
-    -- nothing); the day of as_of and days not materialized yet are read from the raw rows.
-    RETURN QUERY
-    SELECT d.day,
-           COALESCE((a.m).online_seconds, 0),
-           COALESCE((a.m).offline_seconds, 0),
-           (a.m).uptime,
-           COALESCE((a.m).coverage, 0),
-           a.n
-      FROM pg_catalog.unnest(windows) d
-     CROSS JOIN (SELECT st.max_gap FROM reliability.settings st LIMIT 1) st
-     CROSS JOIN LATERAL (SELECT d.day < last_day AND d.day < horizon.materialized_before AS whole) k
-      LEFT JOIN (SELECT y.day, y.summary, y.interruptions FROM reliability.history y  -- one index range
-                  WHERE y.machine_id = daily_uptime.machine_id
-                    AND y.day >= (windows[1]).day AND y.day < last_day) h ON k.whole AND h.day = d.day
-     CROSS JOIN LATERAL (
-           SELECT CASE WHEN k.whole THEN reliability.availability(h.summary)
-                       ELSE (SELECT reliability.availability(o.observed_at, o.online, d.win, st.max_gap)
-                               FROM reliability.observations o
-                              WHERE o.machine_id = daily_uptime.machine_id
-                                AND o.observed_at >= reliability.sub_fixed(d.lo, st.max_gap) AND o.observed_at < d.hi) END AS m,
-                  CASE WHEN k.whole THEN COALESCE(h.interruptions, 0)
-                       ELSE (SELECT pg_catalog.count(*) FROM reliability.interruptions i
-                              WHERE i.machine_id = daily_uptime.machine_id AND i.occurred_at >= d.lo AND i.occurred_at < d.hi) END AS n
-           OFFSET 0) a  -- computed once per day, not once per field read below
-     ORDER BY d.day;
-END
-$$;
+LANGUAGE C STABLE PARALLEL SAFE ROWS 30
+AS 'MODULE_PATHNAME', 'reliability_daily_uptime';
 COMMENT ON FUNCTION reliability.daily_uptime(bigint, integer, timestamptz) IS
     'One row per UTC day, oldest first, for the last days days up to the day of as_of: online/offline seconds, uptime, coverage, interruptions.';
 

@@ -8,8 +8,7 @@
 --     support functions _uptime_* and _availability_final (an aggregate checks EXECUTE on
 --     them for its owner, not for the caller); _statement_begins;
 --   executable by PUBLIC, because functions that run with the caller's rights call them,
---     and safe with any input: _finite (returns its argument or raises 22008; report(),
---     _history_days()), _history_days (validates days and as_of; daily_uptime()),
+--     and safe with any input: _finite (returns its argument or raises 22008; report()),
 --     _compute_score and _tier (validate the settings row they get exactly as the table's
 --     row is validated; compute_score(), tier()); _day_start, _utc_day,
 --     _sub_fixed_or_infinity and _empty_summary (pure arithmetic; score(), daily_uptime()),

@@ -68,7 +68,8 @@ psql_q -c "VACUUM (ANALYZE) reliability.history"
 log "history materialized in $(( $(date +%s) - t0 )) s"
 
 obs_rows=$(val "SELECT count(*) FROM reliability.observations")
-obs_bytes=$(val "SELECT pg_total_relation_size('reliability.observations')")
+# (observations is partitioned: its bytes are those of its partitions)
+obs_bytes=$(val "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('reliability.observations') WHERE isleaf")
 hist_rows=$(val "SELECT count(*) FROM reliability.history")
 hist_bytes=$(val "SELECT pg_total_relation_size('reliability.history')")
 

@@ -1,5 +1,5 @@
 -- The demo: reliability scores for a GPU marketplace, on a sample fleet.
--- Run by scripts/demo.sh in a throwaway cluster: psql -X -q -v ON_ERROR_STOP=1 -f test/demo/demo.sql
+-- Run by scripts/demo.sh in a throwaway cluster: psql -X -q -v ON_ERROR_STOP=1 -f examples/demo.sql
 \set ON_ERROR_STOP on
 \pset pager off
 \pset null '-'
@@ -10,7 +10,7 @@ CREATE EXTENSION reliability;
 
 \echo
 \echo '== 2. Loading the sample fleet: 300 machines, 30 days of observations every 5 minutes,'
-\echo '      interruptions and ratings (test/demo/sample_fleet.sql). Every insert keeps the'
+\echo '      interruptions and ratings (examples/sample_fleet.sql). Every insert keeps the'
 \echo '      cached scores exact, so this is also a test of the triggers at volume.'
 SELECT clock_timestamp() AS load_started \gset
 \ir sample_fleet.sql
