@@ -98,8 +98,17 @@ avail_floor=$(val "SELECT bench.ms('SELECT o.machine_id, count(*), count(*) FILT
 avail_raw=$(val "SELECT bench.ms('SELECT o.machine_id, reliability.availability(o.observed_at, o.online, tstzrange(''$d0 00:00+00'', ''$today 00:00+00''), interval ''15 min'') FROM reliability.observations o WHERE o.machine_id <= $machines AND o.observed_at >= timestamptz ''$d0 00:00+00'' - interval ''15 min'' AND o.observed_at < timestamptz ''$today 00:00+00'' GROUP BY o.machine_id')")
 
 # 4. Fleet analytics: 30-day uptime per provider.
-prov_hist=$(val "SELECT bench.ms('SELECT m.provider, sum((a).online_seconds) / nullif(sum((a).covered_seconds), 0) FROM (SELECT h.machine_id, reliability.availability(reliability.rollup(h.summary)) AS a FROM reliability.history h WHERE h.day >= date ''$today'' - $days GROUP BY h.machine_id) x JOIN reliability.machines m USING (machine_id) GROUP BY m.provider')")
-prov_raw=$(val "SELECT bench.ms('SELECT m.provider, sum((a).online_seconds) / nullif(sum((a).covered_seconds), 0) FROM (SELECT o.machine_id, reliability.availability(o.observed_at, o.online, tstzrange(timestamptz ''$today 00:00+00'' - interval ''$days days'', ''$today 00:00+00''), interval ''15 min'') AS a FROM reliability.observations o WHERE o.observed_at < timestamptz ''$today 00:00+00'' GROUP BY o.machine_id) x JOIN reliability.machines m USING (machine_id) GROUP BY m.provider')")
+prov_hist_sql="SELECT m.provider, sum((a).online_seconds) / nullif(sum((a).covered_seconds), 0) FROM (SELECT h.machine_id, reliability.availability(reliability.rollup(h.summary)) AS a FROM reliability.history h WHERE h.day >= date ''$today'' - $days GROUP BY h.machine_id) x JOIN reliability.machines m USING (machine_id) GROUP BY m.provider"
+prov_raw_sql="SELECT m.provider, sum((a).online_seconds) / nullif(sum((a).covered_seconds), 0) FROM (SELECT o.machine_id, reliability.availability(o.observed_at, o.online, tstzrange(timestamptz ''$today 00:00+00'' - interval ''$days days'', ''$today 00:00+00''), interval ''15 min'') AS a FROM reliability.observations o WHERE o.observed_at < timestamptz ''$today 00:00+00'' GROUP BY o.machine_id) x JOIN reliability.machines m USING (machine_id) GROUP BY m.provider"
+prov_hist=$(val "SELECT bench.ms('$prov_hist_sql')")
+prov_raw=$(val "SELECT bench.ms('$prov_raw_sql')")
+# Peak memory of each: a fresh backend runs it once, then reads its own /proc/self/status:
+# VmHWM (peak resident set) less RssShmem (the shared buffers it touched), in MB.
+peak_mb() { psql -X -At -v ON_ERROR_STOP=1 -c "SELECT bench.once('$1')" \
+    -c "SELECT ((regexp_match(s, 'VmHWM:\s+(\d+)'))[1]::bigint - (regexp_match(s, 'RssShmem:\s+(\d+)'))[1]::bigint) / 1024
+          FROM pg_read_file('/proc/self/status') s" | tail -1; }
+prov_hist_mb=$(peak_mb "$prov_hist_sql")
+prov_raw_mb=$(peak_mb "$prov_raw_sql")
 
 # 5. compact() of the oldest day (unpartitioned tables) against a DELETE of the same rows
 # from a trigger-less copy.
@@ -125,7 +134,7 @@ Medians of $runs runs, measured in the server.
 | \`score(m)\`, 30 days of one-minute rows ($rows_m1 rows) | $score_hist ms | $score_raw ms | $count_rows ms | $(ratio "$score_hist" "$count_rows") | ≤ 0.3 |
 | dashboard: top 50 with a 30-day sparkline each | $dash_hist ms | $dash_raw ms | $dash_count ms | $(ratio "$dash_hist" "$dash_count") | ≤ 0.3 |
 | 28-day availability per machine, $machines machines | $avail_hist ms | $avail_raw ms | $avail_floor ms | $(ratio "$avail_hist" "$avail_floor") (floor is $(ratio "$avail_floor" "$avail_hist")× slower) | floor ≥ 10× slower |
-| 30-day uptime per provider (whole days), whole fleet | $prov_hist ms | $prov_raw ms | | | |
+| 30-day uptime per provider (whole days), whole fleet | $prov_hist ms, peak $prov_hist_mb MB | $prov_raw ms, peak $prov_raw_mb MB | | | |
 
 | storage | rows | bytes (table + indexes) | per row |
 |---|---|---|---|
