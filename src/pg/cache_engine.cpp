@@ -196,19 +196,43 @@ void plan_machines(Chunk& c, const bool* selected) {
 // Reads the interruptions (always: the window moved) and, where needed, the ratings.
 void read_counts(Chunk& c, const bool* selected) {
     Ranges ranges(c.n);
-    for (int i = 0; i < c.n; ++i)
-        if (selected[i]) ranges.add(i, c.machines[i].id, c.machines[i].plan.a2, c.machines[i].plan.b2);
-    if (ranges.n == 0) return;
-    Datum args[4];
-    ranges.params(args);
-    const uint64 n_counted = run(plan(kInterruptionsStatement), args, SPI_OK_SELECT, "counting interruptions");
-    for (uint64 k = 0; k < n_counted; ++k) {
-        bool isnull;
-        HeapTuple t = SPI_tuptable->vals[k];
-        const int i = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
-        c.machines[i].interruptions = get_int8(t, SPI_tuptable->tupdesc, 2, &isnull);
+    int64* ids = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
+    TimestampTz from = DT_NOEND, to = DT_NOBEGIN;
+    for (int i = 0; i < c.n; ++i) {
+        if (!selected[i]) continue;
+        Machine& m = c.machines[i];
+        ranges.add(i, m.id, m.plan.a2, m.plan.b2);
+        ids[ranges.n - 1] = m.id;
+        from = Min(from, m.plan.a2);
+        to = Max(to, m.plan.b2);
+        m.interruptions = 0;
     }
-    SPI_freetuptable(SPI_tuptable);
+    if (ranges.n == 0) return;
+    // Every interruption of these machines in [from, to), through a cursor (memory follows
+    // the batch), counted in its machine's window (the chunk's machines are in id order).
+    Datum args[4] = {int8_array(ids, ranges.n), TimestampTzGetDatum(from), TimestampTzGetDatum(to), 0};
+    MemoryContext mine = CurrentMemoryContext;
+    Portal portal = SPI_cursor_open(nullptr, plan(kInterruptionsStatement), args, nullptr, false);
+    MemoryContextSwitchTo(mine);
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        SPI_cursor_fetch(portal, true, 10000);
+        MemoryContextSwitchTo(mine);
+        if (SPI_processed == 0) break;
+        for (uint64 k = 0; k < SPI_processed; ++k) {
+            bool isnull;
+            HeapTuple t = SPI_tuptable->vals[k];
+            const int64 id = get_int8(t, SPI_tuptable->tupdesc, 1, &isnull);
+            const TimestampTz at = DatumGetTimestampTz(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
+            Machine* m = std::lower_bound(c.machines, c.machines + c.n, id,
+                                          [](const Machine& x, int64 v) { return x.id < v; });
+            if (m == c.machines + c.n || m->id != id || !selected[m - c.machines]) continue;
+            if (at >= m->plan.a2 && at < m->plan.b2) ++m->interruptions;
+        }
+        SPI_freetuptable(SPI_tuptable);
+    }
+    SPI_cursor_close(portal);
+    MemoryContextSwitchTo(mine);
 
     Ranges rated(c.n);
     for (int k = 0; k < ranges.n; ++k) {

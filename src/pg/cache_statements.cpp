@@ -62,12 +62,12 @@ const char* const kObservations = RELIABILITY_OBSERVATIONS_QUERY;
 const char* const kObservationsSorted = RELIABILITY_OBSERVATIONS_QUERY " ORDER BY r.i, o.observed_at";
 #undef RELIABILITY_OBSERVATIONS_QUERY
 
+// The interruptions of a chunk's machines in the union of their windows, counted per machine
+// by the engine: one scan of each time partition, not one probe per machine and partition.
 const char* const kInterruptions =
-    "SELECT r.i, (SELECT pg_catalog.count(*) FROM reliability.interruptions x "
-    "             WHERE x.machine_id OPERATOR(pg_catalog.=) r.m AND x.occurred_at OPERATOR(pg_catalog.>=) r.lo "
-    "               AND x.occurred_at OPERATOR(pg_catalog.<) r.hi) "
-    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
-    "     AS r(i, m, lo, hi)";
+    "SELECT x.machine_id, x.occurred_at FROM reliability.interruptions x "
+    "WHERE x.machine_id OPERATOR(pg_catalog.=) ANY ($1) "
+    "  AND x.occurred_at OPERATOR(pg_catalog.>=) $2 AND x.occurred_at OPERATOR(pg_catalog.<) $3";
 
 const char* const kRatings =
     "SELECT r.i, pg_catalog.count(x.stars), COALESCE(pg_catalog.sum(x.stars), 0)::pg_catalog.int8 "
@@ -157,6 +157,7 @@ SPIPlanPtr plan(Statement which) {
     if (p != nullptr) return p;
     static const Oid ids[1] = {INT8ARRAYOID};
     static const Oid ranges[4] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+    static const Oid ids_and_span[3] = {INT8ARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
     static const Oid observation_ranges[5] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
                                               BOOLARRAYOID};
     const char* sql = nullptr;
@@ -169,7 +170,7 @@ SPIPlanPtr plan(Statement which) {
         case kInsertPlaceholdersStatement: sql = kInsertPlaceholders; break;
         case kObservationsStatement: sql = kObservations; nargs = 5; types = observation_ranges; break;
         case kObservationsSortedStatement: sql = kObservationsSorted; nargs = 5; types = observation_ranges; break;
-        case kInterruptionsStatement: sql = kInterruptions; nargs = 4; types = ranges; break;
+        case kInterruptionsStatement: sql = kInterruptions; nargs = 3; types = ids_and_span; break;
         case kRatingsStatement: sql = kRatings; nargs = 4; types = ranges; break;
         case kAutoBlacklistStatement: sql = kAutoBlacklist; break;
         case kWriteStatement:

@@ -4,7 +4,8 @@
 -- = replica also skips the per-row foreign-key check: the ids come from machines), then
 -- reliability.rebuild() to fill the cache. bench.obs_plain is the trigger-less twin of
 -- reliability.observations: LIKE ... INCLUDING ALL (same columns, CHECK, primary key with
--- its INCLUDE column), the same foreign key to reliability.machines, the same rows.
+-- its INCLUDE column), partitioned by time with a DEFAULT partition as it is (so both inserts
+-- route their rows the same way), the same foreign key to reliability.machines, the same rows.
 -- Run by test/benchmarks/bench_cache_engine.sh with \timing on.
 \set ON_ERROR_STOP on
 CREATE EXTENSION reliability;
@@ -29,7 +30,8 @@ SELECT m, :'t0'::timestamptz - k * interval '5 minutes', random() < 0.97
 RESET session_replication_role;
 ALTER TABLE reliability.observations ENABLE TRIGGER USER;
 
-CREATE TABLE bench.obs_plain (LIKE reliability.observations INCLUDING ALL);
+CREATE TABLE bench.obs_plain (LIKE reliability.observations INCLUDING ALL) PARTITION BY RANGE (observed_at);
+CREATE TABLE bench.obs_plain_default PARTITION OF bench.obs_plain DEFAULT;
 \echo @@ setup_fleet_plain_copy 1
 INSERT INTO bench.obs_plain SELECT * FROM reliability.observations ORDER BY machine_id, observed_at;
 ALTER TABLE bench.obs_plain ADD FOREIGN KEY (machine_id) REFERENCES reliability.machines ON DELETE CASCADE;
