@@ -128,6 +128,20 @@ check "results unchanged by compact() (unpartitioned)" "$(diff "$WORK/plain.befo
 check "results unchanged by compact() (partitioned)" "$(diff "$WORK/parted.before" "$WORK/parted.after" | head -10)"
 check "cache exact after compact() (partitioned)" "$(cache_problems "$DB")"
 
+# A second compaction a day later: the partition the first one split holds only its kept rows
+# now (counted, then dropped), the next day's is split in turn (counted from history).
+before2=$(q -c "SELECT (now() AT TIME ZONE 'UTC')::date - 31")
+n_plain2=$(q_in "$PLAIN" -c "SELECT reliability.compact('$before2')" 2>&1)
+n_parted2=$(q -c "SELECT reliability.compact('$before2')" 2>&1)
+[[ "$n_plain2" =~ ^[0-9]+$ ]] && [ "$n_plain2" -gt 0 ] && [ "$n_plain2" = "$n_parted2" ] \
+    && ok "a second compact('$before2') deletes $n_parted2 rows, as many as without partitions" \
+    || not_ok "second compact counts differ: unpartitioned $n_plain2, partitioned $n_parted2"
+# (without the score 2 days back: its window now starts before the horizon, 22023)
+RESULTS2=$(sed "/'score-2d'/,/^UNION ALL\$/d" <<<"$RESULTS")
+q <<<"$RESULTS2" > "$WORK/parted.after2"
+check "results unchanged by the second compact() (partitioned)" \
+    "$(diff <(grep -v '^score-2d|' "$WORK/parted.before") "$WORK/parted.after2" | head -10)"
+
 # --- writes after compaction: a poll cycle, a refused late row --------------------------------
 POLL="INSERT INTO reliability.observations SELECT machine_id, now(), true FROM reliability.machines"
 for db in "$PLAIN" "$DB"; do q_in "$db" -c "$POLL" >/dev/null; done
