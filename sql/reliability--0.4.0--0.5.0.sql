@@ -493,6 +493,7 @@ DECLARE
     time_column text;
     first_start timestamptz;
     upper_end timestamptz;
+    configured boolean;
 BEGIN
     IF partition_interval IS NULL OR premake IS NULL THEN
         RAISE EXCEPTION 'partition_interval and premake must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -520,6 +521,15 @@ BEGIN
         time_column := CASE t WHEN 'observations' THEN 'observed_at' ELSE 'occurred_at' END;
         IF EXISTS (SELECT FROM reliability._time_partitions(pg_catalog.format('reliability.%I', t)::pg_catalog.regclass)) THEN
             RAISE EXCEPTION 'reliability.% already has time partitions', t USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        -- DROP EXTENSION reliability leaves pg_partman's configuration of the dropped tables.
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.part_config c WHERE c.parent_table OPERATOR(pg_catalog.=) $1)', partman)
+            INTO configured USING 'reliability.' || t;
+        IF configured THEN
+            RAISE EXCEPTION 'pg_partman already has a configuration for reliability.%', t
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'It is left from an earlier install of the extension (DROP EXTENSION does not remove it).',
+                      HINT = pg_catalog.format('DELETE FROM %I.part_config WHERE parent_table IN (''reliability.observations'', ''reliability.interruptions'');', partman);
         END IF;
         first_start := pg_catalog.date_trunc(CASE WHEN partition_interval OPERATOR(pg_catalog.=) '1 day'::pg_catalog.interval
                                                   THEN 'day' ELSE 'hour' END, pg_catalog.now())

@@ -183,6 +183,16 @@ s4=$(sqlstate "$DB" "SELECT reliability.partition_by_time('1 day', 0)")
     && ok "partition_by_time() refuses: no pg_partman (42704), twice (55000), another interval (22023), premake 0 (22023)" \
     || not_ok "partition_by_time() refusals: $s1 $s2 $s3 $s4 (want 42704 55000 22023 22023)"
 
+# After DROP EXTENSION, pg_partman keeps its configuration of the dropped tables: a new
+# install's partition_by_time() says so (55000) and names the fix, which then works.
+q_in "$RESTORED" -c "SET client_min_messages = warning" -c "DROP EXTENSION reliability CASCADE" -c "CREATE EXTENSION reliability" >/dev/null
+s5=$(sqlstate "$RESTORED" "SELECT reliability.partition_by_time()")
+q_in "$RESTORED" -c "DELETE FROM partman.part_config WHERE parent_table IN ('reliability.observations', 'reliability.interruptions')" >/dev/null
+again=$(q_in "$RESTORED" -c "SET client_min_messages = warning" -c "SELECT count(*) FROM reliability.partition_by_time()" 2>&1)
+[ "$s5" = 55000 ] && [[ "$again" =~ ^[0-9]+$ ]] && [ "$again" -ge 14 ] \
+    && ok "after DROP EXTENSION, partition_by_time() refuses pg_partman's leftover configuration (55000); without it, it works" \
+    || not_ok "leftover pg_partman configuration: $s5, then: $again"
+
 # --- a 0.1.0 database, updated, handed to pg_partman --------------------------------------------
 OLD=reliability_parted_from_010
 fresh_db "$OLD"
