@@ -6,6 +6,7 @@
 #include "aggregate_support.hpp"
 #include "cache_statements.hpp"
 #include "cpp_boundary.hpp"
+#include "history_changes.hpp"
 #include "pg_time.hpp"
 #include "uptime_summary_type.hpp"
 
@@ -76,8 +77,6 @@ void run(int which, Datum* args, const char* nulls) {
     if (rc != SPI_OK_SELECT) elog(ERROR, "reliability: a query of daily_uptime() failed: %s", SPI_result_code_string(rc));
 }
 
-TimestampTz day_start(DateADT day) { return static_cast<TimestampTz>(day) * USECS_PER_DAY; }
-
 // One output row: what the day's availability says (NULL availability: nothing covered).
 struct DayRow {
     double online_seconds = 0;
@@ -140,7 +139,7 @@ Datum reliability_daily_uptime(PG_FUNCTION_ARGS) {
     const int32 days = PG_GETARG_INT32(1);
     const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(2);
     require_finite(as_of, "as_of");
-    const DateADT last_day = static_cast<DateADT>(as_of >= 0 ? as_of / USECS_PER_DAY : -((-as_of + USECS_PER_DAY - 1) / USECS_PER_DAY));
+    const DateADT last_day = day_of(as_of);
     const DateADT first_day = last_day - (days - 1);
     if (!IS_VALID_DATE(first_day)) ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("date out of range")));
 
@@ -163,11 +162,9 @@ Datum reliability_daily_uptime(PG_FUNCTION_ARGS) {
     const bool materialized = !isnull;
     const DateADT materialized_before = materialized ? DatumGetDateADT(v) : 0;
     v = SPI_getbinval(ctx, ctx_desc, 3, &isnull);
+    // (the message names as_of's value, so it is only written out for the error)
     if (!isnull && as_of < day_start(DatumGetDateADT(v))) {
-        const char* horizon = text_of(date_out, v);
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("as_of %s is before the compaction horizon %s", text_of(timestamptz_out, TimestampTzGetDatum(as_of)), horizon),
-                        errdetail("compact() deleted the raw rows before reliability.compacted_before() = %s.", horizon)));
+        require_after_horizon(as_of, DatumGetDateADT(v), psprintf("as_of %s", text_of(timestamptz_out, TimestampTzGetDatum(as_of))));
     }
     const bool exists = DatumGetBool(SPI_getbinval(ctx, ctx_desc, 4, &isnull));
     if (!exists) {

@@ -44,16 +44,6 @@ SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* sql, int nargs, const Oid* ty
     return *slot;
 }
 
-int32 day_of(TimestampTz t) {  // floor division: days before 2000-01-01 are negative
-    int64 d = t / USECS_PER_DAY;
-    if (t % USECS_PER_DAY < 0) --d;
-    return static_cast<int32>(d);
-}
-
-TimestampTz day_start(int32 day) { return static_cast<TimestampTz>(day) * USECS_PER_DAY; }
-
-const char* day_text(int32 day) { return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day))); }
-
 struct Entry {
     int64 machine;  // key
     int32 first, last;
@@ -68,6 +58,16 @@ ArrayType* date_array(const int32* v, int n) {
 }
 
 }  // namespace
+
+int32 day_of(TimestampTz t) {  // floor division: days before 2000-01-01 are negative
+    int64 d = t / USECS_PER_DAY;
+    if (t % USECS_PER_DAY < 0) --d;
+    return static_cast<int32>(d);
+}
+
+TimestampTz day_start(int32 day) { return static_cast<TimestampTz>(day) * USECS_PER_DAY; }
+
+const char* day_text(int32 day) { return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day))); }
 
 bool history_installed() {
     // The 0.3.0 and older SQL (before ALTER EXTENSION UPDATE) has no history: this module

@@ -33,6 +33,12 @@ struct HistoryHorizon {
 // Whether the installed SQL has history (0.4.0 on); older SQL runs on this module without.
 bool history_installed();
 
+// UTC days as DateADT (days since 2000-01-01): the day of a time, a day's first microsecond,
+// and a day as date_out writes it.
+int32 day_of(TimestampTz t);
+TimestampTz day_start(int32 day);
+const char* day_text(int32 day);
+
 // False when history is not in use (nothing materialized, nothing compacted).
 bool read_history_horizon(HistoryHorizon* out);
 

@@ -5,7 +5,6 @@ set -euo pipefail
 machines=${BENCH_MACHINES:-10000}
 report=${BENCH_REPORT:-}
 log() { echo "bench_compact: $*" >&2; }
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
 
 # The compacted day is the day before yesterday (UTC): with score_window = 1 day the latest
 # allowed compact() is compact(yesterday), which deletes that day but its last max_gap.
