@@ -20,6 +20,7 @@ UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micr
             // The old end in one forward read: every row within max_gap before a1 (one
             // descent; the rows there are few next to the cost of a second probe).
             plan.old_end = {slide->head_from, slide->head_to, false};
+            plan.old_end_empty = cached.unobserved_until && *cached.unobserved_until >= slide->head_to;
             if (cached.last_observed && *cached.last_observed < slide->tail_start)
                 plan.new_end = {*cached.last_observed, slide->b2, false};
             else
@@ -31,6 +32,33 @@ UpdatePlan plan_update(const CachedRow& cached, Micros as_of, std::optional<Micr
     plan.new_end = {plan.a2, plan.b2, true};
     return plan;
 }
+
+namespace {
+
+// The first time at or after `from` among sorted rows, if any.
+std::optional<Micros> first_from(Span<Observation> rows, Micros from) {
+    const Observation* end = rows.data + rows.size;
+    const Observation* at = std::lower_bound(rows.data, end, from, [](const Observation& o, Micros t) { return o.at < t; });
+    return at == end ? std::nullopt : std::optional<Micros>(at->at);
+}
+Micros at_most(Micros bound, std::optional<Micros> t) { return t ? std::min(bound, *t) : bound; }
+
+// The new window [a2, b2) has no observation in [a2 - max_gap, bound); kept while bound > a2.
+std::optional<Micros> unobserved_until(const UpdatePlan& plan, const CachedRow& cached, const MachineData& data,
+                                       const ScoreParameters& p) {
+    const Micros from = checked_sub(plan.a2, p.max_gap_us);
+    Micros bound = plan.b2;  // full: every row from before a2 to b2 was read
+    if (!plan.full) {
+        // The old end [a1 - max_gap, a2) covers [a2 - max_gap, a2): known from the hint or
+        // from its rows; later rows are the cached window's (unknown: at most a2) and those
+        // of the new end, which starts at or before the statement's earliest fresh row.
+        bound = plan.old_end_empty ? *cached.unobserved_until : at_most(plan.a2, first_from(data.old_end, from));
+    }
+    bound = at_most(bound, first_from(data.new_end, from));
+    return bound > plan.a2 ? std::optional<Micros>(bound) : std::nullopt;
+}
+
+}  // namespace
 
 std::optional<UpdatedRow> update_row(const UpdatePlan& plan, const CachedRow& cached, const MachineData& data,
                                      const ScoreParameters& p) {
@@ -53,6 +81,7 @@ std::optional<UpdatedRow> update_row(const UpdatePlan& plan, const CachedRow& ca
     const RatingPart rating = data.rating_count ? rating_part(*data.rating_count, data.rating_sum.value_or(0), p)
                                                 : cached.rating;
     row.score = snapshot(totals.online_us, totals.offline_us, p.score_window_us, data.interruptions, rating, p);
+    row.unobserved_until = unobserved_until(plan, cached, data, p);
     return row;
 }
 
@@ -65,6 +94,8 @@ std::optional<UpdatedRow> after_truncate(const CachedRow& cached, DataTable trun
     UpdatedRow row;
     row.computed_at = *cached.computed_at;
     row.last_observed = no_observations ? std::nullopt : cached.last_observed;
+    // No observation at all now: none before computed_at either.
+    row.unobserved_until = no_observations ? std::optional<Micros>(row.computed_at) : cached.unobserved_until;
     row.score = snapshot(totals.online_us, totals.offline_us, p.score_window_us, interruptions, rating, p);
     return row;
 }

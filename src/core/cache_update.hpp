@@ -19,6 +19,10 @@ struct CachedRow {
     RatingPart rating;
     std::optional<Micros> last_observed;
     std::int64_t interruptions = 0;
+    // A hint kept beside the row (reliability._head_bounds): no observation of the machine lies
+    // in [computed_at - score_window - max_gap, unobserved_until), so a slide whose old end
+    // ends by then has nothing to read there. None: unknown.
+    std::optional<Micros> unobserved_until;
 };
 
 // The cached row's new values: reliability.score(machine, computed_at), field for field.
@@ -26,6 +30,9 @@ struct UpdatedRow {
     ScoreSnapshot score;
     std::optional<Micros> last_observed;
     Micros computed_at = 0;
+    // The hint for the new window, kept only while it can spare a later slide a read (it lies
+    // after the new window's start); none otherwise.
+    std::optional<Micros> unobserved_until;
 };
 
 // A range of one machine's observations to read: those in [from, to) and, if asked, the
@@ -42,6 +49,7 @@ struct UpdatePlan {
     bool full = true;
     SlidePlan slide{};               // when !full
     ObservationRange old_end, new_end;  // full: new_end covers the window, old_end is empty
+    bool old_end_empty = false;         // the hint proves old_end has no row: not read
     std::optional<Micros> raw_from;     // rows before it were compacted (SPEC §9)
 };
 

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "cache_statements.hpp"
+#include "cached_row_update.hpp"
 #include "cpp_boundary.hpp"
 #include "pending_inserts.hpp"
 #include "score_row.hpp"
@@ -88,6 +89,7 @@ struct Chunk {
     TimestampTz* fresh_at;
     int n_fresh;
     std::optional<Micros> raw_from;  // after a compaction (plan_update)
+    bool hints;                      // reliability._head_bounds is kept (0.6.0 on, not emitting)
 };
 
 bool get_bool(HeapTuple t, TupleDesc d, int col, bool* isnull) {
@@ -131,6 +133,25 @@ void lock_and_read(Chunk& c, const int64* ids, int n_ids) {
         if (!isnull) m.cached.last_observed = DatumGetTimestampTz(last);
         m.cached.interruptions = get_int8(t, d, 9, &isnull);
         m.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(t, d, 10, &isnull)));
+    }
+    SPI_freetuptable(SPI_tuptable);
+}
+
+// The chunk's hints (after its locks: they are written only under them).
+void read_hints(Chunk& c) {
+    Datum arg[1] = {0};
+    int64* ids = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
+    for (int i = 0; i < c.n; ++i) ids[i] = c.machines[i].id;
+    arg[0] = int8_array(ids, c.n);
+    const uint64 n = run(plan(kHintsReadStatement), arg, SPI_OK_SELECT, "reading the cache hints");
+    for (uint64 k = 0; k < n; ++k) {
+        bool isnull;
+        HeapTuple t = SPI_tuptable->vals[k];
+        const int64 id = get_int8(t, SPI_tuptable->tupdesc, 1, &isnull);
+        const TimestampTz until = DatumGetTimestampTz(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
+        Machine* m = std::lower_bound(c.machines, c.machines + c.n, id,
+                                      [](const Machine& x, int64 v) { return x.id < v; });
+        if (m != c.machines + c.n && m->id == id) m->cached.unobserved_until = until;
     }
     SPI_freetuptable(SPI_tuptable);
 }
@@ -296,7 +317,7 @@ bool read_rows_and_compute(Chunk& c, const bool* selected, bool sorted) {
     for (int i = 0; i < c.n; ++i) {
         if (!selected[i]) continue;
         const UpdatePlan& p = c.machines[i].plan;
-        if (!p.full) {
+        if (!p.full && !p.old_end_empty) {
             machine_of[ranges.n] = i;
             is_new_end[ranges.n] = false;
             ranges.add(ranges.n, c.machines[i].id, p.old_end.from, p.old_end.to, p.old_end.with_last_before);
@@ -385,6 +406,33 @@ void row_values(const Machine& m, Datum* values, bool* nulls) {
     nulls[kScoreColumns + 1] = false;
 }
 
+// The hints that changed with the rows just written: moved or new ones upserted, the others
+// deleted (most polls change none: a young machine's stays its first observation).
+void write_hints(const Chunk& c) {
+    int64* moved = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
+    TimestampTz* until = static_cast<TimestampTz*>(palloc(sizeof(TimestampTz) * Max(c.n, 1)));
+    int64* dropped = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
+    int n_moved = 0, n_dropped = 0;
+    for (int i = 0; i < c.n; ++i) {
+        const Machine& m = c.machines[i];
+        if (!m.has_result || m.result.unobserved_until == m.cached.unobserved_until) continue;
+        if (m.result.unobserved_until) {
+            moved[n_moved] = m.id;
+            until[n_moved++] = *m.result.unobserved_until;
+        } else {
+            dropped[n_dropped++] = m.id;
+        }
+    }
+    if (n_dropped > 0) {
+        Datum arg[1] = {int8_array(dropped, n_dropped)};
+        run(plan(kHintsDeleteStatement), arg, SPI_OK_DELETE, "deleting cache hints");
+    }
+    if (n_moved > 0) {
+        Datum args[2] = {int8_array(moved, n_moved), int8_array(until, n_moved, TIMESTAMPTZOID)};
+        run(plan(kHintsWriteStatement), args, SPI_OK_INSERT, "writing cache hints");
+    }
+}
+
 int64 write_chunk(Chunk& c) {
     const CacheRequest& r = *c.request;
     Datum values[kScoreColumns + 2];
@@ -401,28 +449,41 @@ int64 write_chunk(Chunk& c) {
     }
     Relation rel = table_open(cached_scores_relid(), NoLock);  // locked by lock_and_read
     TupleDesc desc = RelationGetDescr(rel);
-    Datum* rows = static_cast<Datum*>(palloc(sizeof(Datum) * Max(c.n, 1)));
-    Datum* tids = static_cast<Datum*>(palloc(sizeof(Datum) * Max(c.n, 1)));
+    HeapTuple* rows = static_cast<HeapTuple*>(palloc(sizeof(HeapTuple) * Max(c.n, 1)));
+    ItemPointerData* tids = static_cast<ItemPointerData*>(palloc(sizeof(ItemPointerData) * Max(c.n, 1)));
     int64* written = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
     for (int i = 0; i < c.n; ++i) {
         if (!c.machines[i].has_result) continue;
         row_values(c.machines[i], values, nulls);
-        rows[n] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
-        tids[n] = PointerGetDatum(&c.machines[i].tid);
+        rows[n] = heap_form_tuple(desc, values, nulls);
+        tids[n] = c.machines[i].tid;
         written[n++] = c.machines[i].id;
     }
-    table_close(rel, NoLock);
-    if (n == 0) return 0;
-    Datum args[2] = {PointerGetDatum(construct_array(rows, n, cached_scores_type(), -1, false, TYPALIGN_DOUBLE)),
-                     PointerGetDatum(construct_array(tids, n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT))};
-    const int64 updated = static_cast<int64>(run(plan(kWriteStatement), args, SPI_OK_UPDATE, "writing cached rows"));
-    // Every row is locked by this transaction, so each version is still the one at its ctid.
-    if (updated != n) elog(ERROR, "reliability: wrote %lld of %d locked cached rows", static_cast<long long>(updated), n);
+    if (n > 0 && can_update_in_place(rel)) {
+        update_in_place(rel, tids, rows, n);
+        table_close(rel, NoLock);
+    } else {
+        table_close(rel, NoLock);
+        if (n == 0) return 0;
+        Datum* row_datums = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+        Datum* tid_datums = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+        for (int k = 0; k < n; ++k) {
+            row_datums[k] = HeapTupleGetDatum(rows[k]);
+            tid_datums[k] = PointerGetDatum(&tids[k]);
+        }
+        Datum args[2] = {PointerGetDatum(construct_array(row_datums, n, cached_scores_type(), -1, false, TYPALIGN_DOUBLE)),
+                         PointerGetDatum(construct_array(tid_datums, n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT))};
+        const uint64 updated = run(plan(kWriteStatement), args, SPI_OK_UPDATE, "writing cached rows");
+        // Every row is locked by this transaction, so each version is still the one at its ctid.
+        if (updated != static_cast<uint64>(n))
+            elog(ERROR, "reliability: wrote %llu of %d locked cached rows", static_cast<unsigned long long>(updated), n);
+    }
+    if (c.hints) write_hints(c);
     if (c.params->auto_blacklist_below) {
         Datum ids[1] = {int8_array(written, n)};
         run(plan(kAutoBlacklistStatement), ids, SPI_OK_SELECT, "applying the auto-blacklist");
     }
-    return updated;
+    return n;
 }
 
 // Every table lock a writer needs, before its first row lock on reliability.scores: a
@@ -471,6 +532,7 @@ int64 update_cache(const CacheRequest& r) {
     if (r.mode != CacheMode::Truncated) lock_tables(r.create_missing && r.emit_to == nullptr);
     if (r.create_missing && r.emit_to == nullptr) create_missing_rows(r);
 
+    const bool hints = r.emit_to == nullptr && check_hints();
     ScoreParameters params;
     std::optional<Micros> raw_from;
     bool have_params = false;
@@ -478,8 +540,9 @@ int64 update_cache(const CacheRequest& r) {
     for (int start = 0; start < r.n_machines; start += kChunkMachines) {
         MemoryContextReset(chunk_context);
         const int end = Min(r.n_machines, start + kChunkMachines);
-        Chunk c{&r, &params, nullptr, 0, nullptr, nullptr, 0};
+        Chunk c{&r, &params, nullptr, 0, nullptr, nullptr, 0, std::nullopt, hints};
         lock_and_read(c, r.machine_ids + start, end - start);
+        if (hints) read_hints(c);
         if (!have_params) {  // after the first locks: the settings in force for these rows
             params = load_settings(true);
             // After the locks, as the settings: a refresh() or compact() we waited for is seen.

@@ -3,11 +3,12 @@
 //   lock  → the data tables (ACCESS SHARE), the settings copy when rows may be created,
 //           missing rows (placeholders) for all machines first, then each chunk's rows
 //           FOR UPDATE in machine order;
-//   read  → the cached rows, then only what the core's plan asks for (src/core/cache_update.hpp);
+//   read  → the cached rows and their hints (reliability._head_bounds), then only what the
+//           core's plan asks for (src/core/cache_update.hpp);
 //   compute → reliability::update_row(), pure C++;
-//   write → one UPDATE per chunk from an array of reliability.scores rows (the statement is
-//           derived from the table's own columns: the row is defined once), then the
-//           auto-blacklist.
+//   write → each row in place over the version it locked (cached_row_update.hpp; one SQL
+//           UPDATE per chunk instead when a user's trigger watches the cache), then the
+//           hints that changed, then the auto-blacklist.
 //
 // Machines go through in chunks of at most kChunkMachines, so memory follows the chunk, never
 // the statement; chunks go in machine order, so the locks of every writer are taken in one

@@ -75,17 +75,29 @@ const char* const kRatings =
     "     AS r(i, m, lo, hi) "
     "LEFT JOIN reliability.ratings x ON x.machine_id OPERATOR(pg_catalog.=) r.m GROUP BY r.i";
 
+const char* const kHintsRead =
+    "SELECT h.machine_id, h.unobserved_until FROM reliability._head_bounds h "
+    "WHERE h.machine_id OPERATOR(pg_catalog.=) ANY ($1)";
+const char* const kHintsDelete =
+    "DELETE FROM reliability._head_bounds h WHERE h.machine_id OPERATOR(pg_catalog.=) ANY ($1)";
+const char* const kHintsWrite =
+    "INSERT INTO reliability._head_bounds AS h (machine_id, unobserved_until) "
+    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) ORDER BY 1 "
+    "ON CONFLICT (machine_id) DO UPDATE SET unobserved_until = excluded.unobserved_until";
+
 const char* const kAutoBlacklist = "SELECT reliability._auto_blacklist($1)";
 
 struct Statements {
     Oid scores_relid = InvalidOid;
+    Oid hints_relid = InvalidOid;
     Oid scores_type = InvalidOid;
     char* write_sql = nullptr;  // in TopMemoryContext
     SPIPlanPtr plans[kStatementCount] = {};
 };
 Statements g_statements;
 
-// The UPDATE that writes a chunk: every column of reliability.scores but machine_id, from
+// The UPDATE that writes a chunk when its rows cannot be written in place (a user's trigger
+// on the cache, cached_row_update.hpp): every column of reliability.scores but machine_id, from
 // the same column of the rows in $1 (reliability.scores[]), each into the row version at its
 // ctid in $2: the version the chunk locked (FOR UPDATE), found without an index probe.
 char* write_statement(TupleDesc desc) {
@@ -152,12 +164,25 @@ void check_statements() {
     g_statements.scores_relid = relid;
 }
 
+bool check_hints() {
+    const Oid relid = get_relname_relid("_head_bounds", get_namespace_oid("reliability", false));
+    if (relid != g_statements.hints_relid) {
+        for (Statement s : {kHintsReadStatement, kHintsDeleteStatement, kHintsWriteStatement}) {
+            if (g_statements.plans[s] != nullptr) SPI_freeplan(g_statements.plans[s]);
+            g_statements.plans[s] = nullptr;
+        }
+        g_statements.hints_relid = relid;
+    }
+    return OidIsValid(relid);
+}
+
 SPIPlanPtr plan(Statement which) {
     SPIPlanPtr& p = g_statements.plans[which];
     if (p != nullptr) return p;
     static const Oid ids[1] = {INT8ARRAYOID};
     static const Oid ranges[4] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
     static const Oid ids_and_span[3] = {INT8ARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+    static const Oid ids_and_times[2] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID};
     static const Oid observation_ranges[5] = {INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
                                               BOOLARRAYOID};
     const char* sql = nullptr;
@@ -173,6 +198,9 @@ SPIPlanPtr plan(Statement which) {
         case kInterruptionsStatement: sql = kInterruptions; nargs = 3; types = ids_and_span; break;
         case kRatingsStatement: sql = kRatings; nargs = 4; types = ranges; break;
         case kAutoBlacklistStatement: sql = kAutoBlacklist; break;
+        case kHintsReadStatement: sql = kHintsRead; break;
+        case kHintsDeleteStatement: sql = kHintsDelete; break;
+        case kHintsWriteStatement: sql = kHintsWrite; nargs = 2; types = ids_and_times; break;
         case kWriteStatement:
             sql = g_statements.write_sql;
             write_args[0] = get_array_type(g_statements.scores_type);

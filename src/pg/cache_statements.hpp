@@ -20,6 +20,9 @@ enum Statement {
     kRatingsStatement,             // ratings (count, sum) of each machine
     kAutoBlacklistStatement,       // reliability._auto_blacklist(ids)
     kWriteStatement,               // the chunk's UPDATE, by ctid
+    kHintsReadStatement,           // the chunk's reliability._head_bounds rows
+    kHintsDeleteStatement,         // hints that no longer hold, or no longer help
+    kHintsWriteStatement,          // new or moved hints (upsert)
     kStatementCount
 };
 
@@ -35,6 +38,9 @@ uint64 run(SPIPlanPtr plan, Datum* args, int expected, const char* what);
 Oid extension_relid(const char* name);  // reliability.<name>, ERROR if missing
 Oid cached_scores_relid();              // as of the last check_statements()
 Oid cached_scores_type();               // its row type
+// Whether reliability._head_bounds exists (not before 0.6.0: the module serves older scripts
+// too, which keep no hints); forgets its statements when it is a new table.
+bool check_hints();
 
 // A statement prepared with a generic plan and kept for the backend's life; `what` names it
 // in the error when preparing fails. (Every kept statement of the module is made here.)

@@ -21,6 +21,18 @@ CREATE INDEX scores_score_idx ON reliability.scores (score DESC NULLS LAST);
 COMMENT ON TABLE reliability.scores IS
     'Cached reliability.score(machine_id, computed_at) of every machine with data; written only by the extension''s triggers and reliability.refresh().';
 
+-- A hint beside a cached row, written only by the cache engine under that row's lock: the
+-- machine has no observation in [computed_at - score_window - max_gap, unobserved_until), so
+-- a slide whose old end lies before it reads nothing there (a machine younger than its
+-- window: one index descent less per poll). Kept only while it lies after the window's start;
+-- a missing row means unknown. Not dumped: a restore starts without hints.
+CREATE TABLE reliability._head_bounds (
+    machine_id       bigint PRIMARY KEY REFERENCES reliability.machines ON DELETE CASCADE,
+    unobserved_until timestamptz NOT NULL
+);
+COMMENT ON TABLE reliability._head_bounds IS
+    'Internal: cache-engine hint per machine (no observation in [scores.computed_at - score_window - max_gap, unobserved_until)); written only by the extension''s triggers.';
+
 -- The cache engine (src/pg/cache_engine.hpp) is the one writer of reliability.scores. Every
 -- writer takes its locks in one order: the data tables it reads (ACCESS SHARE: a TRUNCATE
 -- waits for it instead of holding a table it needs); if it may create rows, the settings copy
@@ -177,6 +189,8 @@ CREATE FUNCTION reliability._scores_restore() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     DELETE FROM reliability.scores s WHERE s.machine_id OPERATOR(pg_catalog.=) NEW.machine_id;
+    -- The hint was made for the replaced row's window.
+    DELETE FROM reliability._head_bounds h WHERE h.machine_id OPERATOR(pg_catalog.=) NEW.machine_id;
     RETURN NEW;
 END
 $$;

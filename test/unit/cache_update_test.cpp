@@ -43,7 +43,8 @@ std::optional<UpdatedRow> run(const CachedRow& cached, const std::vector<Observa
     std::optional<Micros> earliest;
     if (!fresh.empty()) earliest = fresh.front();
     const UpdatePlan plan = plan_update(cached, as_of, earliest, force_full, p);
-    const std::vector<Observation> old_end = rows_in(all, plan.old_end);
+    // The engine does not read an old end that the hint proves empty.
+    const std::vector<Observation> old_end = plan.old_end_empty ? std::vector<Observation>{} : rows_in(all, plan.old_end);
     const std::vector<Observation> new_end = rows_in(all, plan.new_end);
     MachineData data;
     data.old_end = old_end;
@@ -75,7 +76,19 @@ CachedRow as_cached(const UpdatedRow& row) {
     c.rating = row.score.rating;
     c.last_observed = row.last_observed;
     c.interruptions = row.score.interruptions;
+    c.unobserved_until = row.unobserved_until;
     return c;
+}
+
+// The hint's promise (cache_update.hpp): no row in [computed_at - window - max_gap, hint), and
+// it is kept only while it lies after the window's start.
+void expect_hint_holds(const UpdatedRow& row, const std::vector<Observation>& all, const ScoreParameters& p) {
+    if (!row.unobserved_until) return;
+    const Micros a = row.computed_at - p.score_window_us;
+    EXPECT_GT(*row.unobserved_until, a);
+    for (const Observation& o : all)
+        EXPECT_FALSE(o.at >= a - p.max_gap_us && o.at < *row.unobserved_until)
+            << "row at " << o.at << " before the hint " << *row.unobserved_until;
 }
 
 void expect_same(const UpdatedRow& got, const UpdatedRow& want) {
@@ -231,6 +244,98 @@ TEST(CacheUpdate, AfterTruncate) {
     EXPECT_EQ(no_interruptions->score.interruptions, 0);
     // a placeholder row is left to its writer
     EXPECT_FALSE(after_truncate(CachedRow{}, DataTable::Ratings, p).has_value());
+}
+
+// A machine younger than its window: its first row is the hint, so every slide skips the old
+// end until the window's start reaches that row; the results stay exact throughout.
+TEST(CacheUpdate, HintLetsAYoungMachineSkipItsOldEnd) {
+    const ScoreParameters p = params();  // window 2 h, max_gap 15 min
+    std::vector<Observation> all;
+    for (Micros t = 10 * kHour; t < 10 * kHour + 30 * kMin; t += 5 * kMin) all.push_back(on(t));
+    auto first = run(CachedRow{}, all, 10 * kHour + 30 * kMin, {}, true, p);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->unobserved_until, Micros{10 * kHour});
+    UpdatedRow cached = *first;
+    int skipped = 0, read = 0;
+    for (Micros t = 10 * kHour + 30 * kMin; t < 14 * kHour; t += 5 * kMin) {
+        all.push_back(Observation{t, (t / kMin) % 35 != 0});
+        const Micros now = t + kSec;
+        const UpdatePlan plan = plan_update(as_cached(cached), now, std::nullopt, false, p);
+        ASSERT_FALSE(plan.full);
+        // skipped exactly while the old end [a1 - max_gap, a2) ends by the first row
+        EXPECT_EQ(plan.old_end_empty, plan.old_end.to <= 10 * kHour);
+        (plan.old_end_empty ? skipped : read) += 1;
+        auto row = run(as_cached(cached), all, now, {}, false, p);
+        ASSERT_TRUE(row);
+        expect_same(*row, reference(all, now, p));
+        expect_hint_holds(*row, all, p);
+        cached = *row;
+    }
+    EXPECT_GT(skipped, 10);
+    EXPECT_GT(read, 10);
+    EXPECT_FALSE(cached.unobserved_until.has_value());  // the window is full: no hint helps
+}
+
+// Rows written before the hint (late rows of the same statement, or a first full read that
+// finds an earlier row) lower it; truncating the observations leaves none at all.
+TEST(CacheUpdate, RowsBeforeTheHintLowerIt) {
+    const ScoreParameters p = params();
+    std::vector<Observation> all;
+    for (Micros t = 10 * kHour; t < 11 * kHour; t += 10 * kMin) all.push_back(on(t));
+    auto row = run(CachedRow{}, all, 11 * kHour, {}, true, p);
+    ASSERT_TRUE(row);
+    EXPECT_EQ(row->unobserved_until, Micros{10 * kHour});
+    // a late row at 9h40, inside the window: a slide that carries it as fresh
+    all.push_back(off(9 * kHour + 40 * kMin));
+    std::sort(all.begin(), all.end());
+    auto late = run(as_cached(*row), all, 11 * kHour + kMin, {9 * kHour + 40 * kMin}, false, p);
+    ASSERT_TRUE(late);
+    expect_same(*late, reference(all, 11 * kHour + kMin, p));
+    EXPECT_EQ(late->unobserved_until, Micros{9 * kHour + 40 * kMin});
+    expect_hint_holds(*late, all, p);
+    // a row 5 minutes before the window's start (within max_gap) leaves no useful hint
+    all.push_back(on(9 * kHour - 4 * kMin));
+    std::sort(all.begin(), all.end());
+    auto full = run(as_cached(*late), all, 11 * kHour + kMin, {}, true, p);
+    ASSERT_TRUE(full);
+    expect_same(*full, reference(all, 11 * kHour + kMin, p));
+    EXPECT_FALSE(full->unobserved_until.has_value());
+    // truncated observations: nothing before computed_at; other tables keep the hint
+    auto no_obs = after_truncate(as_cached(*late), DataTable::Observations, p);
+    ASSERT_TRUE(no_obs);
+    EXPECT_EQ(no_obs->unobserved_until, late->computed_at);
+    EXPECT_EQ(after_truncate(as_cached(*late), DataTable::Ratings, p)->unobserved_until, late->unobserved_until);
+}
+
+// Random fleets of every age with random late rows: every result exact and every hint kept
+// true, whichever way (slid, skipped, in full) each step went.
+TEST(CacheUpdate, HintsStayTrueUnderRandomWrites) {
+    const ScoreParameters p = params();
+    std::mt19937 rng(11);
+    for (int machine = 0; machine < 40; ++machine) {
+        std::vector<Observation> all;
+        const Micros start = static_cast<Micros>(rng() % 5) * kHour;
+        for (Micros t = start; t < 5 * kHour; t += static_cast<Micros>(1 + rng() % 9) * kMin)
+            all.push_back(Observation{t, rng() % 4 != 0});
+        std::optional<UpdatedRow> cached = run(CachedRow{}, all, 5 * kHour, {}, true, p);
+        ASSERT_TRUE(cached);
+        for (Micros now = 5 * kHour + 3 * kMin; now < 9 * kHour; now += static_cast<Micros>(1 + rng() % 20) * kMin) {
+            std::vector<Micros> fresh;
+            if (rng() % 3 == 0) {  // a late row somewhere in the last two windows
+                const Micros at = cached->computed_at - static_cast<Micros>(rng() % (4 * 60)) * kMin - 7;
+                all.push_back(Observation{at, rng() % 2 == 0});
+                fresh.push_back(at);
+            }
+            if (rng() % 2 == 0) all.push_back(Observation{now - kSec, rng() % 5 != 0});  // a poll
+            std::sort(all.begin(), all.end());
+            std::optional<UpdatedRow> row = run(as_cached(*cached), all, now, fresh, false, p);
+            if (!row) row = run(as_cached(*cached), all, now, fresh, true, p);  // the engine's second pass
+            ASSERT_TRUE(row);
+            expect_same(*row, reference(all, now, p));
+            expect_hint_holds(*row, all, p);
+            cached = row;
+        }
+    }
 }
 
 }  // namespace

@@ -140,6 +140,15 @@ SELECT format('cached score of machine %s not exact after the update', s.machine
   FROM reliability.scores s
  WHERE to_jsonb(s) - 'machine_id' - 'computed_at' IS DISTINCT FROM to_jsonb(reliability.score(s.machine_id, s.computed_at))
     OR s.as_of IS DISTINCT FROM s.computed_at;
+-- The cache engine's hints (0.6.0 on) that the update filled must hold, as the engine keeps them.
+SELECT format('%s of %s cache hints do not hold after the update', count(*) FILTER (WHERE wrong), count(*))
+  FROM (SELECT h.unobserved_until <= reliability.sub_fixed(s.computed_at, st.score_window)
+               OR EXISTS (SELECT FROM reliability.observations o
+                           WHERE o.machine_id = h.machine_id
+                             AND o.observed_at >= reliability.sub_fixed(reliability.sub_fixed(s.computed_at, st.score_window), st.max_gap)
+                             AND o.observed_at < h.unobserved_until) AS wrong
+          FROM reliability._head_bounds h JOIN reliability.scores s USING (machine_id) CROSS JOIN reliability.settings st) x
+HAVING count(*) FILTER (WHERE wrong) > 0 OR count(*) = 0;
 SQL
 )
 q "$DB_B" -c "INSERT INTO reliability.observations SELECT machine_id, now(), true FROM reliability.machines WHERE provider = 'upgrade'" >/dev/null 2>>"$OUT/b.err" \

@@ -95,6 +95,9 @@ SELECT o AS object, o::regclass::oid = ANY (e.extconfig) AS dumped
                     'reliability.settings']) o
  WHERE e.extname = 'reliability'
  ORDER BY o;
+-- The cache engine's hints are not: a restore starts without them (and is exact without them).
+SELECT 'reliability._head_bounds'::regclass::oid = ANY (e.extconfig) AS hints_dumped
+  FROM pg_extension e WHERE e.extname = 'reliability';
 
 --
 -- machines: provider and external_id are 1..100 characters, unique together.
