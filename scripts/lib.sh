@@ -56,9 +56,13 @@ exec_in_throwaway_cluster() {
 }
 
 pick_free_port() {
-    local port i
+    # Below the kernel's ephemeral range: a client connection's local port there could take
+    # the port between this check and the server's bind ("Address already in use").
+    local port i low=32768 span
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    span=$(( low > 21000 ? low - 20000 : 30000 ))
     for i in $(seq 1 100); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((20000 + RANDOM % span))
         [ -e "/var/run/postgresql/.s.PGSQL.$port" ] && continue
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
         echo "$port"

@@ -42,18 +42,8 @@ else
     AS_PG=()
 fi
 
-pick_port() {
-    local port i
-    for i in $(seq 1 100); do
-        port=$((20000 + RANDOM % 30000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-        [ -e "/var/run/postgresql/.s.PGSQL.$port" ] && continue
-        echo "$port"
-        return
-    done
-    echo 54329
-}
-PORT=${VALGRIND_PORT:-$(pick_port)}
+# A free port below the ephemeral range (scripts/lib.sh's pick_free_port).
+PORT=${VALGRIND_PORT:-$(bash -c 'source "$1/scripts/lib.sh" >/dev/null && pick_free_port' _ "$REPO")}
 
 if [ "${VALGRIND_NO_INSTALL:-0}" != 1 ]; then
     echo "valgrind: building and installing the extension"
