@@ -66,11 +66,6 @@ Availability measure(const Observation* obs, std::size_t n, const Window& window
     if (a >= b) return out;
     out.window_us = checked_sub(b, a);
 
-    // Covers that start before a - max_gap end before a: skip them with one binary search.
-    const Micros first_relevant = saturating_sub(a, max_gap_us);
-    std::size_t i = static_cast<std::size_t>(
-        std::lower_bound(obs, obs + n, Observation{first_relevant, false}) - obs);
-
     RunAccumulator online_runs, offline_runs;
     bool in_run = false;
     bool run_state = false;
@@ -80,25 +75,18 @@ Availability measure(const Observation* obs, std::size_t n, const Window& window
         (run_state ? online_runs : offline_runs)(run_end - run_start);
         in_run = false;
     };
-
-    for (; i < n && obs[i].at < b; ++i) {
-        if ((i & 0xFFFF) == 0) poll_interrupt();
-        const Micros cover_end = saturating_add(obs[i].at, max_gap_us);
-        const Micros end = (i + 1 < n) ? std::min(obs[i + 1].at, cover_end) : cover_end;
-        const Micros lo = std::max(obs[i].at, a);
-        const Micros hi = std::min(end, b);
-        if (hi <= lo) continue;
-        (obs[i].online ? out.online_us : out.offline_us) += hi - lo;
-        if (in_run && run_state == obs[i].online && run_end == lo) {
+    for_each_clipped_cover(obs, n, a, b, max_gap_us, [&](Micros lo, Micros hi, bool online) {
+        (online ? out.online_us : out.offline_us) += hi - lo;
+        if (in_run && run_state == online && run_end == lo) {
             run_end = hi;  // contiguous and in the same state: the run goes on
         } else {
             close_run();
             in_run = true;
-            run_state = obs[i].online;
+            run_state = online;
             run_start = lo;
             run_end = hi;
         }
-    }
+    });
     close_run();
     out.online_runs = to_stats(online_runs);
     out.offline_runs = to_stats(offline_runs);

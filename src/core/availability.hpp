@@ -2,10 +2,12 @@
 // to a window -> online / offline / unknown time and the runs between them.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 
+#include "interrupt.hpp"
 #include "observation.hpp"
 #include "window.hpp"
 
@@ -32,6 +34,24 @@ struct Availability {
     std::optional<double> mean_online_seconds() const;
     std::optional<double> longest_outage_seconds() const;
 };
+
+// The sweep itself: calls f(lo, hi, online) for every cover clipped to [a, b) that is not
+// empty, in time order. `sorted` must be strictly increasing in time. Covers that start
+// before a - max_gap end before a: one binary search skips them.
+template <class F>
+void for_each_clipped_cover(const Observation* sorted, std::size_t n, Micros a, Micros b, Micros max_gap_us, F&& f) {
+    const Micros first_relevant = saturating_sub(a, max_gap_us);
+    std::size_t i = static_cast<std::size_t>(
+        std::lower_bound(sorted, sorted + n, Observation{first_relevant, false}) - sorted);
+    for (; i < n && sorted[i].at < b; ++i) {
+        if ((i & 0xFFFF) == 0) poll_interrupt();
+        const Micros cover_end = saturating_add(sorted[i].at, max_gap_us);
+        const Micros end = (i + 1 < n) ? std::min(sorted[i + 1].at, cover_end) : cover_end;
+        const Micros lo = std::max(sorted[i].at, a);
+        const Micros hi = std::min(end, b);
+        if (hi > lo) f(lo, hi, sorted[i].online);
+    }
+}
 
 // `sorted` must be strictly increasing in time; max_gap_us must be positive.
 Availability measure(const Observation* sorted, std::size_t n, const Window& window, Micros max_gap_us);

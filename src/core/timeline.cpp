@@ -1,9 +1,6 @@
 #include "timeline.hpp"
 
-#include <algorithm>
-
 #include "availability.hpp"
-#include "interrupt.hpp"
 
 namespace reliability {
 
@@ -24,19 +21,11 @@ std::size_t timeline(const Observation* obs, std::size_t n, const Window& window
         }
     };
     Micros reached = a;  // the window is accounted for up to here
-    const Micros first_relevant = saturating_sub(a, max_gap_us);
-    std::size_t i = static_cast<std::size_t>(std::lower_bound(obs, obs + n, Observation{first_relevant, false}) - obs);
-    for (; i < n && obs[i].at < b; ++i) {
-        if ((i & 0xFFFF) == 0) poll_interrupt();
-        const Micros cover_end = saturating_add(obs[i].at, max_gap_us);
-        const Micros end = (i + 1 < n) ? std::min(obs[i + 1].at, cover_end) : cover_end;
-        const Micros lo = std::max(obs[i].at, a);
-        const Micros hi = std::min(end, b);
-        if (hi <= lo) continue;
+    for_each_clipped_cover(obs, n, a, b, max_gap_us, [&](Micros lo, Micros hi, bool online) {
         if (lo > reached) append(PeriodState::Unknown, reached, lo);
-        append(obs[i].online ? PeriodState::Online : PeriodState::Offline, lo, hi);
+        append(online ? PeriodState::Online : PeriodState::Offline, lo, hi);
         reached = hi;
-    }
+    });
     if (reached < b) append(PeriodState::Unknown, reached, b);
     return count;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, one command (not part of scripts/test.sh: benchmarks measure, tests check):
 #
-#   bash test/benchmarks/run.sh            # all six, about 80 minutes on 2 cores
-#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history, compact
+#   bash test/benchmarks/run.sh            # all seven, about 80 minutes on 2 cores
+#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history, compact, observe
 #
 #   core    Google Benchmark micro-benchmarks of the pure C++ core (core_bench.cpp)
 #   uptime  the uptime aggregates against the plain-SQL way and the count(*) floor
@@ -19,10 +19,12 @@
 #   compact compact() of one day of 10,000 machines x one-minute rows (14.4 M) on daily
 #           partitions, unpartitioned, and a DELETE from a trigger-less copy; disk per raw
 #           observation (bench_compact.sh, about 12 minutes; prints its Markdown)
+#   observe a poll cycle of 20,000 rows through observe() against the plain INSERT, and the
+#           same cycle resent (bench_observe.sh, about 2 minutes; prints its Markdown)
 # Results, with the figures of the last run and how to read them: docs/BENCHMARKS.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-which=${*:-core uptime scores cache history compact}
+which=${*:-core uptime scores cache history compact observe}
 for b in $which; do
     echo "=== benchmark: $b"
     case $b in
@@ -43,6 +45,9 @@ for b in $which; do
         compact)
             build_and_install_extension >/dev/null
             bash test/benchmarks/bench_compact.sh ;;
-        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history, compact)" >&2; exit 2 ;;
+        observe)
+            build_and_install_extension >/dev/null
+            bash test/benchmarks/bench_observe.sh ;;
+        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history, compact, observe)" >&2; exit 2 ;;
     esac
 done
