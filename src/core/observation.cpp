@@ -5,6 +5,7 @@
 
 #include "error.hpp"
 #include "interrupt.hpp"
+#include "time.hpp"
 
 namespace reliability {
 
@@ -21,7 +22,7 @@ void sort_and_check(Observation* first, Observation* last) {
     Observation* dup = std::adjacent_find(first, last,
                                   [](const Observation& x, const Observation& y) { return x.at == y.at; });
     if (dup != last) {
-        throw Error(ErrorKind::DuplicateValue, "duplicate observation time in one group");
+        throw Error(ErrorKind::DuplicateValue, "duplicate observation time " + format_utc(dup->at) + " in one group");
     }
 }
 

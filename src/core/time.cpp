@@ -1,6 +1,7 @@
 #include "time.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace reliability {
 
@@ -33,6 +34,38 @@ Micros micros_from_seconds(double seconds) {
         if (to_seconds(candidate) == seconds) return candidate;
     }
     return nearest;  // not a value to_seconds() made: the nearest microsecond
+}
+
+std::string format_utc(Micros t) {
+    if (t == kMaxMicros) return "infinity";
+    if (t == kMinMicros) return "-infinity";
+    constexpr Micros kMicrosPerDay = kSecondsPerDay * kMicrosPerSecond;
+    Micros days = t / kMicrosPerDay, rest = t % kMicrosPerDay;
+    if (rest < 0) {
+        rest += kMicrosPerDay;
+        --days;
+    }
+    // Days since 2000-01-01 to a civil date (H. Hinnant's days_from_civil, inverted).
+    const std::int64_t z = days + 10957 + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const Micros seconds = rest / kMicrosPerSecond, fraction = rest % kMicrosPerSecond;
+    char buf[64];
+    int len = std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld %02lld:%02lld:%02lld", static_cast<long long>(year),
+                            static_cast<long long>(month), static_cast<long long>(day),
+                            static_cast<long long>(seconds / 3600), static_cast<long long>(seconds / 60 % 60),
+                            static_cast<long long>(seconds % 60));
+    if (fraction != 0) {
+        len += std::snprintf(buf + len, sizeof buf - static_cast<std::size_t>(len), ".%06lld", static_cast<long long>(fraction));
+        while (buf[len - 1] == '0') buf[--len] = '\0';  // PostgreSQL drops trailing zeros
+    }
+    return std::string(buf, static_cast<std::size_t>(len)) + "+00";
 }
 
 }  // namespace reliability

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 
 #include "error.hpp"
 
@@ -53,5 +54,9 @@ inline Micros checked_sub(Micros a, Micros b) {
 // a day is 86,400 s, a month 30 days, a year (12 months) 365.25 days.
 // Throws DatetimeOutOfRange (22008, as PostgreSQL for an interval) when the length does not fit in int64 microseconds.
 Micros interval_micros(std::int64_t time_us, std::int32_t days, std::int32_t months);
+
+// t as PostgreSQL prints a timestamptz in UTC (ISO, e.g. "2024-05-01 00:10:00.5+00"), for
+// error messages; "infinity" / "-infinity" at the ends of the range.
+std::string format_utc(Micros t);
 
 }  // namespace reliability

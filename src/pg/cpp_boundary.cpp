@@ -40,6 +40,9 @@ void capture(CapturedError& out, const reliability::Error& e) noexcept {
     out.cancelled = e.kind() == ErrorKind::Cancelled;
     out.sqlstate = sqlstate_of(e.kind());
     set_message(out, e.what());
+    // The usual cause: an aggregate over several machines' rows in one group.
+    if (e.kind() == ErrorKind::DuplicateValue)
+        out.hint = "One group must hold one machine's observations: is a GROUP BY machine_id (or PARTITION BY machine_id) missing?";
 }
 
 void capture(CapturedError& out, const std::exception& e) noexcept {
@@ -68,6 +71,7 @@ void raise(const CapturedError& error) {
     if (error.sqlstate == ERRCODE_INTERNAL_ERROR) {
         ereport(ERROR, (errcode(error.sqlstate), errmsg("reliability: internal error: %s", error.message)));
     }
+    if (error.hint != nullptr) ereport(ERROR, (errcode(error.sqlstate), errmsg("%s", error.message), errhint("%s", error.hint)));
     ereport(ERROR, (errcode(error.sqlstate), errmsg("%s", error.message)));
     pg_unreachable();
 }

@@ -27,6 +27,7 @@ struct CapturedError {
     int sqlstate = 0;
     bool cancelled = false;
     char message[512] = {0};
+    const char* hint = nullptr;  // a static string, or none
 };
 
 void capture(CapturedError& out, const reliability::Error& e) noexcept;

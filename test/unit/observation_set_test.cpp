@@ -83,6 +83,13 @@ TEST(SortAndCheck, DuplicateTimestampsThrowDuplicateValue) {
     // 1 µs apart is not a duplicate.
     std::vector<Observation> near{on(31), on(30)};
     EXPECT_NO_THROW(sort_and_check(near));
+    // The message names the time (the likely cause, a missing GROUP BY, is the SQL layer's hint).
+    try {
+        sort_and_check(apart);
+        ADD_FAILURE() << "no error for a duplicate time";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "duplicate observation time 2000-01-01 00:00:00.00003+00 in one group");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

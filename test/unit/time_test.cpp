@@ -215,5 +215,20 @@ TEST(MicrosFromSeconds, ExactWhereNaiveRoundingMisses) {
         EXPECT_GT(naive_misses, 1000) << "at " << length / year << " years";
     }
 }
+
+// As PostgreSQL prints timestamptz in UTC; the expected strings are psql's own output of
+// SET TimeZone = 'UTC'; SELECT timestamptz '...'.
+TEST(FormatUtc, PrintsAsPostgreSQLDoes) {
+    EXPECT_EQ(format_utc(0), "2000-01-01 00:00:00+00");
+    EXPECT_EQ(format_utc(-1), "1999-12-31 23:59:59.999999+00");
+    EXPECT_EQ(format_utc(500'000), "2000-01-01 00:00:00.5+00");
+    // 2024-02-29 12:34:56 UTC: 8825 days after 2000-01-01, a leap day
+    EXPECT_EQ(format_utc((8825LL * 86'400 + 12 * 3600 + 34 * 60 + 56) * 1'000'000), "2024-02-29 12:34:56+00");
+    // 1970-01-01 is 10957 days before 2000-01-01; 2100-03-01 follows a non-leap February
+    EXPECT_EQ(format_utc(-10957LL * 86'400 * 1'000'000), "1970-01-01 00:00:00+00");
+    EXPECT_EQ(format_utc(36584LL * 86'400 * 1'000'000), "2100-03-01 00:00:00+00");
+    EXPECT_EQ(format_utc(kMaxMicros), "infinity");
+    EXPECT_EQ(format_utc(kMinMicros), "-infinity");
+}
 }  // namespace
 }  // namespace reliability

@@ -359,6 +359,9 @@ SELECT agg_test.try($q$
 SELECT agg_test.try($q$
     SELECT reliability.uptime(t, o, '(,)')
     FROM (VALUES (agg_test.at(0), true), (agg_test.at(5), true), (agg_test.at(0), true)) v(t, o) $q$);
+-- the message names the time, the hint the likely cause (two machines' rows in one group)
+SELECT reliability.uptime(t, o, '(,)')
+FROM (VALUES (agg_test.at(0), true), (agg_test.at(0), false)) v(t, o);
 -- max_gap zero or negative: 22023 ('1 mon -30 days' is 0 s, '1 day -86401 s' is -1 s)
 SELECT g, agg_test.try(format($q$
     SELECT reliability.availability(observed_at, online, agg_test.w(0, 3600), %L)
