@@ -54,16 +54,22 @@ void check_max_gap(Micros max_gap_us) {
     if (max_gap_us <= 0) throw Error(ErrorKind::InvalidParameter, "max_gap must be positive");
 }
 
+std::optional<ResolvedWindow> resolve_window(const Observation* obs, std::size_t n, const Window& window,
+                                             Micros max_gap_us) {
+    if (window.empty) return std::nullopt;
+    if (n == 0 && (!window.lower || !window.upper)) return std::nullopt;  // unbounded, nothing to anchor it
+    const Micros a = window.lower ? *window.lower : obs[0].at;
+    const Micros b = window.upper ? *window.upper : saturating_add(obs[n - 1].at, max_gap_us);
+    if (a >= b) return std::nullopt;
+    return ResolvedWindow{a, b};
+}
+
 Availability measure(const Observation* obs, std::size_t n, const Window& window, Micros max_gap_us) {
     check_max_gap(max_gap_us);
     Availability out;
-    if (window.empty) return out;
-    if (n == 0 && (!window.lower || !window.upper)) return out;  // unbounded, nothing to anchor it
-
-    // Resolve the window: an open side ends where the observations do.
-    const Micros a = window.lower ? *window.lower : obs[0].at;
-    const Micros b = window.upper ? *window.upper : saturating_add(obs[n - 1].at, max_gap_us);
-    if (a >= b) return out;
+    const std::optional<ResolvedWindow> w = resolve_window(obs, n, window, max_gap_us);
+    if (!w) return out;
+    const Micros a = w->a, b = w->b;
     out.window_us = checked_sub(b, a);
 
     RunAccumulator online_runs, offline_runs;

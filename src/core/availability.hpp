@@ -35,6 +35,15 @@ struct Availability {
     std::optional<double> longest_outage_seconds() const;
 };
 
+// [a, b) of the window once the observations resolve its open sides (an open side ends where
+// the observations do: at the first one, or at the end of the last cover); none when that
+// leaves nothing (an empty window, an open one without observations, a >= b).
+struct ResolvedWindow {
+    Micros a, b;
+};
+std::optional<ResolvedWindow> resolve_window(const Observation* sorted, std::size_t n, const Window& window,
+                                             Micros max_gap_us);
+
 // The sweep itself: calls f(lo, hi, online) for every cover clipped to [a, b) that is not
 // empty, in time order. `sorted` must be strictly increasing in time. Covers that start
 // before a - max_gap end before a: one binary search skips them.

@@ -6,11 +6,9 @@ namespace reliability {
 
 std::size_t timeline(const Observation* obs, std::size_t n, const Window& window, Micros max_gap_us, Period* out) {
     check_max_gap(max_gap_us);
-    if (window.empty) return 0;
-    if (n == 0 && (!window.lower || !window.upper)) return 0;  // unbounded, nothing to anchor it
-    const Micros a = window.lower ? *window.lower : obs[0].at;
-    const Micros b = window.upper ? *window.upper : saturating_add(obs[n - 1].at, max_gap_us);
-    if (a >= b) return 0;
+    const std::optional<ResolvedWindow> w = resolve_window(obs, n, window, max_gap_us);
+    if (!w) return 0;
+    const Micros a = w->a, b = w->b;
 
     std::size_t count = 0;
     auto append = [&](PeriodState state, Micros from, Micros to) {
