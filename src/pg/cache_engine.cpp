@@ -105,8 +105,15 @@ double get_float8(HeapTuple t, TupleDesc d, int col, bool* isnull) {
     return *isnull ? 0.0 : DatumGetFloat8(v);
 }
 
-// Locks the chunk's rows and reads them (machines without a row are dropped).
-void lock_and_read(Chunk& c, const int64* ids, int n_ids) {
+// The chunk's machine with this id (the chunk is in id order), or nullptr.
+Machine* find_machine(Chunk& c, int64 id) {
+    Machine* m = std::lower_bound(c.machines, c.machines + c.n, id, [](const Machine& x, int64 v) { return x.id < v; });
+    return m != c.machines + c.n && m->id == id ? m : nullptr;
+}
+
+// Locks the chunk's rows and reads them (machines without a row are dropped); returns the
+// int8[] of ids it locked with.
+Datum lock_and_read(Chunk& c, const int64* ids, int n_ids) {
     Datum arg[1] = {int8_array(ids, n_ids)};
     const int n = static_cast<int>(run(plan(kLockRowsStatement), arg, SPI_OK_SELECT, "locking cached rows"));
     c.machines = static_cast<Machine*>(palloc(sizeof(Machine) * Max(n, 1)));
@@ -135,23 +142,20 @@ void lock_and_read(Chunk& c, const int64* ids, int n_ids) {
         m.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(t, d, 10, &isnull)));
     }
     SPI_freetuptable(SPI_tuptable);
+    return arg[0];
 }
 
-// The chunk's hints (after its locks: they are written only under them).
-void read_hints(Chunk& c) {
-    Datum arg[1] = {0};
-    int64* ids = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
-    for (int i = 0; i < c.n; ++i) ids[i] = c.machines[i].id;
-    arg[0] = int8_array(ids, c.n);
+// The chunk's hints (after its locks: they are written only under them); `ids` is the array
+// the locks were taken with.
+void read_hints(Chunk& c, Datum ids) {
+    Datum arg[1] = {ids};
     const uint64 n = run(plan(kHintsReadStatement), arg, SPI_OK_SELECT, "reading the cache hints");
     for (uint64 k = 0; k < n; ++k) {
         bool isnull;
         HeapTuple t = SPI_tuptable->vals[k];
         const int64 id = get_int8(t, SPI_tuptable->tupdesc, 1, &isnull);
         const TimestampTz until = DatumGetTimestampTz(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
-        Machine* m = std::lower_bound(c.machines, c.machines + c.n, id,
-                                      [](const Machine& x, int64 v) { return x.id < v; });
-        if (m != c.machines + c.n && m->id == id) m->cached.unobserved_until = until;
+        if (Machine* m = find_machine(c, id)) m->cached.unobserved_until = until;
     }
     SPI_freetuptable(SPI_tuptable);
 }
@@ -245,9 +249,8 @@ void read_counts(Chunk& c, const bool* selected) {
             HeapTuple t = SPI_tuptable->vals[k];
             const int64 id = get_int8(t, SPI_tuptable->tupdesc, 1, &isnull);
             const TimestampTz at = DatumGetTimestampTz(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
-            Machine* m = std::lower_bound(c.machines, c.machines + c.n, id,
-                                          [](const Machine& x, int64 v) { return x.id < v; });
-            if (m == c.machines + c.n || m->id != id || !selected[m - c.machines]) continue;
+            Machine* m = find_machine(c, id);
+            if (m == nullptr || !selected[m - c.machines]) continue;
             if (at >= m->plan.a2 && at < m->plan.b2) ++m->interruptions;
         }
         SPI_freetuptable(SPI_tuptable);
@@ -541,8 +544,8 @@ int64 update_cache(const CacheRequest& r) {
         MemoryContextReset(chunk_context);
         const int end = Min(r.n_machines, start + kChunkMachines);
         Chunk c{&r, &params, nullptr, 0, nullptr, nullptr, 0, std::nullopt, hints};
-        lock_and_read(c, r.machine_ids + start, end - start);
-        if (hints) read_hints(c);
+        const Datum ids = lock_and_read(c, r.machine_ids + start, end - start);
+        if (hints) read_hints(c, ids);
         if (!have_params) {  // after the first locks: the settings in force for these rows
             params = load_settings(true);
             // After the locks, as the settings: a refresh() or compact() we waited for is seen.

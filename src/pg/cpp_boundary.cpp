@@ -71,8 +71,8 @@ void raise(const CapturedError& error) {
     if (error.sqlstate == ERRCODE_INTERNAL_ERROR) {
         ereport(ERROR, (errcode(error.sqlstate), errmsg("reliability: internal error: %s", error.message)));
     }
-    if (error.hint != nullptr) ereport(ERROR, (errcode(error.sqlstate), errmsg("%s", error.message), errhint("%s", error.hint)));
-    ereport(ERROR, (errcode(error.sqlstate), errmsg("%s", error.message)));
+    ereport(ERROR, (errcode(error.sqlstate), errmsg("%s", error.message),
+                    error.hint != nullptr ? errhint("%s", error.hint) : 0));
     pg_unreachable();
 }
 
