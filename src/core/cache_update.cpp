@@ -100,4 +100,8 @@ std::optional<UpdatedRow> after_truncate(const CachedRow& cached, DataTable trun
     return row;
 }
 
+bool tier_moved(const CachedRow& cached, const UpdatedRow& next) {
+    return cached.computed_at.has_value() && cached.tier.has_value() && *cached.tier != next.score.tier;
+}
+
 }  // namespace reliability

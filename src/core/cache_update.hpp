@@ -19,6 +19,7 @@ struct CachedRow {
     RatingPart rating;
     std::optional<Micros> last_observed;
     std::int64_t interruptions = 0;
+    std::optional<Tier> tier;  // the cached tier (a placeholder's is not a computed one)
     // A hint kept beside the row (reliability._head_bounds): no observation of the machine lies
     // in [computed_at - score_window - max_gap, unobserved_until), so a slide whose old end
     // ends by then has nothing to read there. None: unknown.
@@ -26,6 +27,11 @@ struct CachedRow {
 };
 
 // The cached row's new values: reliability.score(machine, computed_at), field for field.
+struct UpdatedRow;
+// Whether writing `next` over `cached` moves the machine's tier from one value to another
+// (SPEC §11's notification; a placeholder, the machine's first cached row, moves nothing).
+bool tier_moved(const CachedRow& cached, const UpdatedRow& next);
+
 struct UpdatedRow {
     ScoreSnapshot score;
     std::optional<Micros> last_observed;

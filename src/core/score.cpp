@@ -159,4 +159,10 @@ const char* tier_name(Tier t) {
     return "new";
 }
 
+std::optional<Tier> tier_from_name(std::string_view name) {
+    for (Tier t : {Tier::Excellent, Tier::Good, Tier::Fair, Tier::Poor, Tier::New})
+        if (name == tier_name(t)) return t;
+    return std::nullopt;
+}
+
 }  // namespace reliability

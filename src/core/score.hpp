@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "time.hpp"
 
@@ -59,6 +60,8 @@ ScoreComponents compute(const ScoreInputs& in, const ScoreParameters& p);
 enum class Tier { Excellent, Good, Fair, Poor, New };
 Tier tier_of(std::optional<double> score, double covered_seconds, const ScoreParameters& p);
 const char* tier_name(Tier t);
+// The tier a name stands for (as tier_name() writes it); none for any other text.
+std::optional<Tier> tier_from_name(std::string_view name);
 
 // The rating term: from all ratings (count, sum of stars), or carried over from a cache.
 struct RatingPart {

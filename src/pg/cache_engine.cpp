@@ -21,6 +21,7 @@ extern "C" {
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "executor/spi.h"
 #include "storage/lmgr.h"
 #include "utils/array.h"
@@ -140,6 +141,8 @@ Datum lock_and_read(Chunk& c, const int64* ids, int n_ids) {
         if (!isnull) m.cached.last_observed = DatumGetTimestampTz(last);
         m.cached.interruptions = get_int8(t, d, 9, &isnull);
         m.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(t, d, 10, &isnull)));
+        const char* tier = SPI_getvalue(t, d, 11);
+        if (tier != nullptr) m.cached.tier = tier_from_name(tier);
     }
     SPI_freetuptable(SPI_tuptable);
     return arg[0];
@@ -436,6 +439,19 @@ void write_hints(const Chunk& c) {
     }
 }
 
+// SPEC §11: a written row whose tier moved is announced on channel "reliability",
+// delivered at commit (Async_Notify is what pg_notify() calls).
+void notify_tier_moves(const Chunk& c) {
+    for (int i = 0; i < c.n; ++i) {
+        const Machine& m = c.machines[i];
+        if (!m.has_result || !tier_moved(m.cached, m.result)) continue;
+        char* payload = psprintf("{\"machine_id\": " INT64_FORMAT ", \"event\": \"tier\", \"old\": \"%s\", \"new\": \"%s\"}",
+                                 m.id, tier_name(*m.cached.tier), tier_name(m.result.score.tier));
+        Async_Notify(kNotifyChannel, payload);
+        pfree(payload);
+    }
+}
+
 int64 write_chunk(Chunk& c) {
     const CacheRequest& r = *c.request;
     Datum values[kScoreColumns + 2];
@@ -482,6 +498,7 @@ int64 write_chunk(Chunk& c) {
             elog(ERROR, "reliability: wrote %llu of %d locked cached rows", static_cast<unsigned long long>(updated), n);
     }
     if (c.hints) write_hints(c);
+    notify_tier_moves(c);
     if (c.params->auto_blacklist_below) {
         Datum ids[1] = {int8_array(written, n)};
         run(plan(kAutoBlacklistStatement), ids, SPI_OK_SELECT, "applying the auto-blacklist");

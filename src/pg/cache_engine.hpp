@@ -29,6 +29,7 @@ extern "C" {
 namespace reliability::pg {
 
 constexpr int kChunkMachines = 4096;
+constexpr const char* kNotifyChannel = "reliability";  // SPEC §11's notifications
 constexpr int kMaxFreshPerMachine = 16;  // more late rows than this: recompute the machine in full
 
 enum class CacheMode { Slide, Full, Truncated };

@@ -24,7 +24,7 @@ namespace {
 // Locks a chunk's cached rows in machine order and reads what a recompute keeps of them.
 const char* const kLockRows =
     "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
-    "       rating_component, last_observed_at, interruptions, ctid "
+    "       rating_component, last_observed_at, interruptions, ctid, tier "
     "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY machine_id FOR UPDATE";
 
 // Machines without a cached row (one probe of the primary key each).

@@ -212,10 +212,11 @@ Datum reliability_tier(PG_FUNCTION_ARGS) {
 
 PG_FUNCTION_INFO_V1(reliability_finite);
 Datum reliability_finite(PG_FUNCTION_ARGS) {
-    if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+    const char* what = PG_ARGISNULL(1) ? "timestamp" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+    // One rule for every as_of (issue 11): NULL is an error, never a NULL "no such machine".
+    if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
     TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
     if (TIMESTAMP_NOT_FINITE(ts)) {
-        const char* what = PG_ARGISNULL(1) ? "timestamp" : text_to_cstring(PG_GETARG_TEXT_PP(1));
         ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("%s must be finite", what)));
     }
     PG_RETURN_TIMESTAMPTZ(ts);
@@ -247,7 +248,8 @@ Datum reliability_make_score(PG_FUNCTION_ARGS) {
 // a role needs SELECT on what it reads, exactly as the SQL function of 0.1.0 did.
 PG_FUNCTION_INFO_V1(reliability_score);
 Datum reliability_score(PG_FUNCTION_ARGS) {
-    if (PG_ARGISNULL(1)) PG_RETURN_NULL();
+    // A NULL as_of is an error, as in daily_uptime() and refresh(); a NULL or unknown machine gives NULL.
+    if (PG_ARGISNULL(1)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("as_of must not be NULL")));
     TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
     require_finite(as_of, "as_of");
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();

@@ -20,6 +20,14 @@ CREATE TABLE reliability.settings (
     stale_after          interval NOT NULL DEFAULT interval '24 hours',
     auto_blacklist_below double precision DEFAULT NULL,
     auto_blacklist_for   interval NOT NULL DEFAULT interval '24 hours',
+    -- The deploy rule (SPEC §10, src/sql/35_deploys.sql).
+    deploy_window               interval NOT NULL DEFAULT interval '72 hours',
+    deploy_min_attempts         integer NOT NULL DEFAULT 3,
+    deploy_consecutive_failures integer NOT NULL DEFAULT 3,
+    deploy_failure_rate         double precision NOT NULL DEFAULT 0.7,
+    deploy_blacklist_for        interval NOT NULL DEFAULT interval '24 hours',
+    deploy_severe_stages        text[] NOT NULL DEFAULT '{rejected,loading,creating}',
+    deploy_severe_blacklist_for interval NOT NULL DEFAULT interval '48 hours',
     -- Lengths are fixed lengths (extract(epoch ...) seconds): positive (min_history may be
     -- 0) and at most 100 years = 3,155,760,000 s, so that every function works for every
     -- as_of between the years 1900 and 9999 (SPEC §4).
@@ -66,7 +74,22 @@ CREATE TABLE reliability.settings (
     CONSTRAINT settings_tiers_ordered
         CHECK (tier_excellent OPERATOR(pg_catalog.>=) tier_good AND tier_good OPERATOR(pg_catalog.>=) tier_fair),
     CONSTRAINT settings_auto_blacklist_below_range
-        CHECK (auto_blacklist_below OPERATOR(pg_catalog.>=) 0 AND auto_blacklist_below OPERATOR(pg_catalog.<=) 100)
+        CHECK (auto_blacklist_below OPERATOR(pg_catalog.>=) 0 AND auto_blacklist_below OPERATOR(pg_catalog.<=) 100),
+    CONSTRAINT settings_deploy_window_length
+        CHECK (pg_catalog.date_part('epoch', deploy_window) OPERATOR(pg_catalog.>) 0
+               AND pg_catalog.date_part('epoch', deploy_window) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_deploy_blacklist_for_length
+        CHECK (pg_catalog.date_part('epoch', deploy_blacklist_for) OPERATOR(pg_catalog.>) 0
+               AND pg_catalog.date_part('epoch', deploy_blacklist_for) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_deploy_severe_blacklist_for_length
+        CHECK (pg_catalog.date_part('epoch', deploy_severe_blacklist_for) OPERATOR(pg_catalog.>) 0
+               AND pg_catalog.date_part('epoch', deploy_severe_blacklist_for) OPERATOR(pg_catalog.<=) 3155760000),
+    CONSTRAINT settings_deploy_min_attempts_positive CHECK (deploy_min_attempts OPERATOR(pg_catalog.>=) 1),
+    CONSTRAINT settings_deploy_consecutive_failures_positive CHECK (deploy_consecutive_failures OPERATOR(pg_catalog.>=) 1),
+    CONSTRAINT settings_deploy_failure_rate_range
+        CHECK (deploy_failure_rate OPERATOR(pg_catalog.>) 0 AND deploy_failure_rate OPERATOR(pg_catalog.<=) 1),
+    CONSTRAINT settings_deploy_severe_stages_not_null
+        CHECK (pg_catalog.array_position(deploy_severe_stages, NULL::pg_catalog.text) IS NULL)
 );
 COMMENT ON TABLE reliability.settings IS
     'The one row of scoring parameters (SPEC §4). UPDATE it to change them; every cached score is recomputed.';
@@ -87,6 +110,13 @@ COMMENT ON COLUMN reliability.settings.interruption_horizon IS 'Job length whose
 COMMENT ON COLUMN reliability.settings.min_history IS 'Covered time below which a machine stays in tier new.';
 COMMENT ON COLUMN reliability.settings.stale_after IS 'A machine with no observation this recent is stale.';
 COMMENT ON COLUMN reliability.settings.auto_blacklist_below IS 'Scores below this blacklist the machine automatically; NULL turns it off.';
+COMMENT ON COLUMN reliability.settings.deploy_window IS 'How far back the deploy rule looks at deploy attempts (fixed length).';
+COMMENT ON COLUMN reliability.settings.deploy_min_attempts IS 'Fewest attempts in deploy_window for the deploy rule to judge a machine.';
+COMMENT ON COLUMN reliability.settings.deploy_consecutive_failures IS 'This many latest attempts all failed: blacklisted for deploy_blacklist_for.';
+COMMENT ON COLUMN reliability.settings.deploy_failure_rate IS 'Failed share of the attempts in deploy_window, in (0, 1], that blacklists the machine.';
+COMMENT ON COLUMN reliability.settings.deploy_blacklist_for IS 'How long the deploy rule blacklists a machine.';
+COMMENT ON COLUMN reliability.settings.deploy_severe_stages IS 'Failure stages that make a failure-rate blacklisting last deploy_severe_blacklist_for.';
+COMMENT ON COLUMN reliability.settings.deploy_severe_blacklist_for IS 'How long the failure-rate rule blacklists a machine with a failure at a severe stage.';
 
 INSERT INTO reliability.settings DEFAULT VALUES;
 
@@ -103,7 +133,12 @@ BEGIN
             rating_prior_mean = NEW.rating_prior_mean, rating_prior_weight = NEW.rating_prior_weight,
             min_history = NEW.min_history, tier_excellent = NEW.tier_excellent, tier_good = NEW.tier_good,
             tier_fair = NEW.tier_fair, stale_after = NEW.stale_after,
-            auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for;
+            auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for,
+            deploy_window = NEW.deploy_window, deploy_min_attempts = NEW.deploy_min_attempts,
+            deploy_consecutive_failures = NEW.deploy_consecutive_failures,
+            deploy_failure_rate = NEW.deploy_failure_rate, deploy_blacklist_for = NEW.deploy_blacklist_for,
+            deploy_severe_stages = NEW.deploy_severe_stages,
+            deploy_severe_blacklist_for = NEW.deploy_severe_blacklist_for;
         RETURN NULL;
     END IF;
     RETURN NEW;
@@ -150,11 +185,15 @@ BEGIN
     INSERT INTO reliability.settings (score_window, max_gap, weight_uptime, weight_interruption, weight_rating,
                                       interruption_horizon, rating_prior_mean, rating_prior_weight, min_history,
                                       tier_excellent, tier_good, tier_fair, stale_after, auto_blacklist_below,
-                                      auto_blacklist_for)
+                                      auto_blacklist_for, deploy_window, deploy_min_attempts,
+                                      deploy_consecutive_failures, deploy_failure_rate, deploy_blacklist_for,
+                                      deploy_severe_stages, deploy_severe_blacklist_for)
     VALUES (NEW.score_window, NEW.max_gap, NEW.weight_uptime, NEW.weight_interruption, NEW.weight_rating,
             NEW.interruption_horizon, NEW.rating_prior_mean, NEW.rating_prior_weight, NEW.min_history,
             NEW.tier_excellent, NEW.tier_good, NEW.tier_fair, NEW.stale_after, NEW.auto_blacklist_below,
-            NEW.auto_blacklist_for);
+            NEW.auto_blacklist_for, NEW.deploy_window, NEW.deploy_min_attempts,
+            NEW.deploy_consecutive_failures, NEW.deploy_failure_rate, NEW.deploy_blacklist_for,
+            NEW.deploy_severe_stages, NEW.deploy_severe_blacklist_for);
     RETURN NULL;
 END
 $$;
@@ -172,7 +211,12 @@ BEGIN
         rating_prior_mean = NEW.rating_prior_mean, rating_prior_weight = NEW.rating_prior_weight,
         min_history = NEW.min_history, tier_excellent = NEW.tier_excellent, tier_good = NEW.tier_good,
         tier_fair = NEW.tier_fair, stale_after = NEW.stale_after,
-        auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for;
+        auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for,
+        deploy_window = NEW.deploy_window, deploy_min_attempts = NEW.deploy_min_attempts,
+        deploy_consecutive_failures = NEW.deploy_consecutive_failures,
+        deploy_failure_rate = NEW.deploy_failure_rate, deploy_blacklist_for = NEW.deploy_blacklist_for,
+        deploy_severe_stages = NEW.deploy_severe_stages,
+        deploy_severe_blacklist_for = NEW.deploy_severe_blacklist_for;
     RETURN NULL;
 END
 $$;

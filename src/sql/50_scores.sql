@@ -110,10 +110,20 @@ AS 'MODULE_PATHNAME', 'reliability_data_truncated'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION reliability._data_truncated() IS 'Internal trigger: recomputes every cached score after a TRUNCATE of a data table.';
 
--- A change of settings: recompute every cached row in full.
+-- A change of settings: recompute every cached row in full, unless only parameters that no
+-- cached row depends on changed (stale_after and the deploy rule's, SPEC §10).
 CREATE FUNCTION reliability._recompute_all() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF (OLD.score_window, OLD.max_gap, OLD.weight_uptime, OLD.weight_interruption, OLD.weight_rating,
+        OLD.interruption_horizon, OLD.rating_prior_mean, OLD.rating_prior_weight, OLD.min_history,
+        OLD.tier_excellent, OLD.tier_good, OLD.tier_fair, OLD.auto_blacklist_below, OLD.auto_blacklist_for)
+       IS NOT DISTINCT FROM
+       (NEW.score_window, NEW.max_gap, NEW.weight_uptime, NEW.weight_interruption, NEW.weight_rating,
+        NEW.interruption_horizon, NEW.rating_prior_mean, NEW.rating_prior_weight, NEW.min_history,
+        NEW.tier_excellent, NEW.tier_good, NEW.tier_fair, NEW.auto_blacklist_below, NEW.auto_blacklist_for) THEN
+        RETURN NULL;
+    END IF;
     PERFORM reliability._update_cache(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                                       pg_catalog.now(), true, false);
     -- Every history summary was made with max_gap (_settings_check_horizon refuses this

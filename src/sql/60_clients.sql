@@ -136,7 +136,22 @@ BEGIN ATOMIC
                                        AND o.observed_at OPERATOR(pg_catalog.<=) report.as_of),
                'history', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(h) ORDER BY h.day)
                                       FROM reliability.daily_uptime(m.machine_id, 30, report.as_of) h),
-                                   '[]'::pg_catalog.jsonb))
+                                   '[]'::pg_catalog.jsonb),
+               -- SPEC §10: the attempts of [as_of - deploy_window, as_of], both ends included.
+               'deploys', (SELECT pg_catalog.jsonb_build_object(
+                                      'attempts', pg_catalog.count(*),
+                                      'failures', pg_catalog.count(*) FILTER (WHERE NOT d.succeeded),
+                                      'success_rate',
+                                          CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 THEN
+                                              (pg_catalog.count(*) FILTER (WHERE d.succeeded))::pg_catalog.float8
+                                                  OPERATOR(pg_catalog./) pg_catalog.count(*)::pg_catalog.float8 END,
+                                      'mean_seconds_to_ready',
+                                          pg_catalog.avg(d.seconds_to_ready) FILTER (WHERE d.succeeded))
+                             FROM reliability.deploy_attempts d
+                            WHERE d.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                              AND d.attempted_at OPERATOR(pg_catalog.>=)
+                                  reliability.sub_fixed(report.as_of, (SELECT st.deploy_window FROM reliability.settings st))
+                              AND d.attempted_at OPERATOR(pg_catalog.<=) report.as_of))
       FROM reliability.machines m
       LEFT JOIN reliability.blacklist b
              ON b.machine_id OPERATOR(pg_catalog.=) m.machine_id
@@ -145,4 +160,4 @@ BEGIN ATOMIC
        AND reliability._finite(report.as_of, 'as_of'::pg_catalog.text) IS NOT NULL;
 END;
 COMMENT ON FUNCTION reliability.report(bigint, timestamptz) IS
-    'Everything an API needs about one machine as of as_of, as one JSON object: identity, score, blacklist, stale, 30 days of history.';
+    'Everything an API needs about one machine as of as_of, as one JSON object: identity, score, blacklist, stale, 30 days of history, deploy attempts.';

@@ -664,7 +664,8 @@ SELECT ROW(s.*) IS NOT DISTINCT FROM ROW(d.*) AS settings_are_defaults
   FROM reliability.settings s,
        (VALUES (true, interval '30 days', interval '15 minutes', 0.4::float8, 0.4::float8, 0.2::float8,
                 interval '24 hours', 4.0::float8, 5::float8, interval '7 days', 90::float8, 75::float8, 60::float8,
-                interval '24 hours', NULL::float8, interval '24 hours')) AS d;
+                interval '24 hours', NULL::float8, interval '24 hours', interval '72 hours', 3, 3, 0.7::float8,
+                interval '24 hours', '{rejected,loading,creating}'::text[], interval '48 hours')) AS d;
 SELECT pg_postmaster_start_time() = :'start' AS server_did_not_restart;
 DROP SCHEMA bad_input CASCADE;
 TRUNCATE reliability.machines CASCADE;

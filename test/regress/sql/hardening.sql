@@ -133,7 +133,8 @@ CREATE ROLE regress_reliability_hardening_plain;
 GRANT USAGE ON SCHEMA hardening_t TO regress_reliability_hardening_plain;
 GRANT USAGE ON SCHEMA reliability TO regress_reliability_hardening_plain;
 GRANT SELECT ON reliability.machine_reliability, reliability.observations, reliability.ratings,
-                reliability.blacklist, reliability.settings, reliability.history TO regress_reliability_hardening_plain;
+                reliability.blacklist, reliability.settings, reliability.history, reliability.deploy_attempts
+             TO regress_reliability_hardening_plain;
 GRANT SELECT (machine_id, provider, external_id) ON reliability.machines TO regress_reliability_hardening_plain;
 GRANT SELECT (machine_id, occurred_at) ON reliability.interruptions TO regress_reliability_hardening_plain;
 SET ROLE regress_reliability_hardening_plain;
