@@ -117,6 +117,24 @@ TEST(CacheUpdate, NoCacheIsComputedInFull) {
     EXPECT_EQ(row->score.offline_us, 10 * kMin);
 }
 
+// SPEC §11: only a cached row that was computed (not a placeholder) and whose tier differs
+// from the new one announces a move.
+TEST(CacheUpdate, TierMoves) {
+    UpdatedRow next;
+    next.score.tier = Tier::Poor;
+    CachedRow placeholder;  // no computed_at: the machine's first cached row
+    placeholder.tier = Tier::New;
+    EXPECT_FALSE(tier_moved(placeholder, next));
+    CachedRow cached;
+    cached.computed_at = kHour;
+    cached.tier = Tier::Excellent;
+    EXPECT_TRUE(tier_moved(cached, next));
+    cached.tier = Tier::Poor;
+    EXPECT_FALSE(tier_moved(cached, next));
+    cached.tier = std::nullopt;  // unreadable: nothing to compare with
+    EXPECT_FALSE(tier_moved(cached, next));
+}
+
 TEST(CacheUpdate, PollCyclesSlideToTheFullAnswer) {
     const ScoreParameters p = params();
     std::mt19937 rng(7);

@@ -341,6 +341,13 @@ TEST(TierOf, Names) {
     EXPECT_EQ(std::string(tier_name(Tier::New)), "new");
 }
 
+TEST(TierOf, NamesReadBack) {
+    for (Tier t : {Tier::Excellent, Tier::Good, Tier::Fair, Tier::Poor, Tier::New}) EXPECT_EQ(tier_from_name(tier_name(t)), t);
+    EXPECT_EQ(tier_from_name("Excellent"), std::nullopt);
+    EXPECT_EQ(tier_from_name(""), std::nullopt);
+    EXPECT_EQ(tier_from_name("good "), std::nullopt);
+}
+
 // ---------------------------------------------------------------------------------------------
 // ScoreParameters::validate
 // ---------------------------------------------------------------------------------------------
