@@ -372,3 +372,106 @@ REVOKE ALL ON FUNCTION reliability._deploys_updated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._deploys_deleted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._blacklist_notify() FROM PUBLIC;
 REVOKE ALL ON TABLE reliability.deploy_attempts FROM PUBLIC;
+
+-- Client fixes (issue 11; src/sql/60_clients.sql): the view's stale flag reads no row for a
+-- machine whose cached last observation is recent; ranked(), the list that walks the score
+-- index; ratings' updated_at follows every UPDATE, and a rating of an unknown machine names it.
+CREATE OR REPLACE VIEW reliability.machine_reliability AS
+SELECT m.machine_id, m.provider, m.external_id, m.created_at,
+       s.score, COALESCE(s.tier, 'new') AS tier, s.uptime, s.uptime_component, s.interruption_component,
+       s.rating_component, s.online_seconds, s.offline_seconds, s.covered_seconds, s.coverage,
+       s.interruptions, s.rating_count, s.rating_mean, s.last_observed_at, s.as_of, s.computed_at,
+       EXISTS (SELECT FROM reliability.blacklist b
+                WHERE b.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                  AND (b.expires_at IS NULL OR pg_catalog.now() OPERATOR(pg_catalog.<) b.expires_at)) AS blacklisted,
+       -- Fresh when the cached last observation lies in [now() - stale_after, now()] (it is an
+       -- observation that exists: every change of observations updates the cached row), which
+       -- costs no read; otherwise the latest observation up to now(), one backward index
+       -- probe (an EXISTS here could be planned as a hash over every recent observation).
+       CASE WHEN s.last_observed_at OPERATOR(pg_catalog.>=)
+                     reliability.sub_fixed(pg_catalog.now(), (SELECT st.stale_after FROM reliability.settings st))
+                 AND s.last_observed_at OPERATOR(pg_catalog.<=) pg_catalog.now() THEN false
+            ELSE COALESCE((SELECT pg_catalog.max(o.observed_at) FROM reliability.observations o
+                            WHERE o.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                              AND o.observed_at OPERATOR(pg_catalog.<=) pg_catalog.now())
+                          OPERATOR(pg_catalog.<)
+                          reliability.sub_fixed(pg_catalog.now(), (SELECT st.stale_after FROM reliability.settings st)),
+                          true) END AS stale
+  FROM reliability.machines m
+  LEFT JOIN reliability.scores s ON s.machine_id OPERATOR(pg_catalog.=) m.machine_id;
+COMMENT ON VIEW reliability.machine_reliability IS
+    'Every machine with its cached score, tier, blacklisted and stale flags. For the ranked list call reliability.ranked(), which walks the score index; score >= x ORDER BY score DESC walks it too.';
+
+-- The ranked list a renter sees (issue 11): machines with at least min_score, best first,
+-- then the machines without a score (newest first), blacklisted machines left out, at most
+-- max_rows. Each part walks an index and stops at max_rows: the scored part the score index
+-- from the top (an OR of the two parts could not), the unscored part only when the scored
+-- one came short. It reads with the caller's rights (SELECT on the view).
+CREATE FUNCTION reliability.ranked(min_score double precision DEFAULT NULL, tiers text[] DEFAULT NULL,
+                                   include_stale boolean DEFAULT true, max_rows integer DEFAULT 50)
+RETURNS SETOF reliability.machine_reliability
+LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 50 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    listed bigint;
+BEGIN
+    IF max_rows IS NULL OR max_rows < 0 OR max_rows > 10000 THEN
+        RAISE EXCEPTION 'max_rows must be between 0 and 10000, not %', COALESCE(max_rows::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF include_stale IS NULL THEN
+        RAISE EXCEPTION 'include_stale must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF min_score = 'NaN'::double precision THEN
+        RAISE EXCEPTION 'min_score must be a number, not NaN' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+        SELECT * FROM reliability.machine_reliability r
+         WHERE r.score >= COALESCE(min_score, '-infinity'::double precision)
+           AND NOT r.blacklisted AND (include_stale OR NOT r.stale) AND (tiers IS NULL OR r.tier = ANY (tiers))
+         ORDER BY r.score DESC, r.machine_id
+         LIMIT max_rows;
+    GET DIAGNOSTICS listed = ROW_COUNT;
+    IF listed < max_rows THEN
+        RETURN QUERY
+            SELECT * FROM reliability.machine_reliability r
+             WHERE r.score IS NULL
+               AND NOT r.blacklisted AND (include_stale OR NOT r.stale) AND (tiers IS NULL OR r.tier = ANY (tiers))
+             ORDER BY r.machine_id DESC
+             LIMIT max_rows - listed;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION reliability.ranked(double precision, text[], boolean, integer) IS
+    'The ranked list: machines scoring at least min_score (all scored ones when NULL), best first, then those without a score, newest first; blacklisted ones left out; optional tiers and stale filters; at most max_rows.';
+
+-- Ratings: updated_at follows every UPDATE that does not set it itself, and moves past
+-- created_at, so created_at = updated_at says "never updated" (rate(): inserted, not
+-- re-rated). A rating of a machine that does not exist is refused naming the machine,
+-- before the foreign key's generic message (which echoes the whole row). SECURITY DEFINER:
+-- the check reads machines, which a rating role need not see.
+CREATE FUNCTION reliability._ratings_stamp() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- (a NULL machine_id is left to the NOT NULL constraint)
+    IF NEW.machine_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.machine_id <> OLD.machine_id) THEN
+        IF NOT EXISTS (SELECT FROM reliability.machines m WHERE m.machine_id = NEW.machine_id) THEN
+            RAISE EXCEPTION 'machine % does not exist', NEW.machine_id
+                USING ERRCODE = 'foreign_key_violation', SCHEMA = 'reliability', TABLE = 'ratings',
+                      COLUMN = 'machine_id', CONSTRAINT = 'ratings_machine_id_fkey',
+                      HINT = 'Rate a machine_id of reliability.machines (reliability.machine(provider, external_id) finds it).';
+        END IF;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+        NEW.updated_at := GREATEST(now(), NEW.created_at + interval '1 microsecond');
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION reliability._ratings_stamp() IS
+    'Internal trigger: refuses a rating of an unknown machine by name; moves updated_at on every UPDATE that does not set it.';
+CREATE TRIGGER ratings_stamp BEFORE INSERT OR UPDATE ON reliability.ratings
+    FOR EACH ROW EXECUTE FUNCTION reliability._ratings_stamp();
+
+COMMENT ON FUNCTION reliability.rate(bigint, text, integer, text, double precision, text) IS
+    'Inserts the user''s rating of the machine, or replaces it (one rating per user per machine); returns the row, whose created_at = updated_at when it was inserted.';
+REVOKE ALL ON FUNCTION reliability._ratings_stamp() FROM PUBLIC;

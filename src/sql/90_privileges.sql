@@ -29,6 +29,7 @@ REVOKE ALL ON FUNCTION reliability._deploys_inserted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._deploys_updated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._deploys_deleted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._blacklist_notify() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._ratings_stamp() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.refresh(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.rebuild(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._scores_restore() FROM PUBLIC;
