@@ -20,6 +20,8 @@ PACKAGES=(
     ca-certificates locales procps
     # gdb: pg_virtualenv prints a backtrace of a crashed server's core dump with it.
     gdb
+    # The reference API and dashboard (examples/api, test/integration/api.sh): FastAPI, uvicorn, SQLAlchemy 1.4 over psycopg2, pytest, httpx, headless Chromium with selenium.
+    python3-fastapi python3-uvicorn python3-sqlalchemy python3-psycopg2 python3-pytest python3-httpx chromium chromium-driver python3-selenium
 )
 # Valgrind only for the opt-in memcheck run (VALGRIND=1 bash scripts/test.sh).
 [ "${WITH_VALGRIND:-0}" = 1 ] && PACKAGES+=(valgrind)

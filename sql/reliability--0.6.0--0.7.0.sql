@@ -413,7 +413,21 @@ RETURNS SETOF reliability.machine_reliability
 LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 50 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     listed bigint;
+    lowest double precision := '-infinity';   -- the tiers' score range, so the walk starts and
+    highest double precision := 'infinity';   -- stops inside it (tier new lies anywhere)
 BEGIN
+    IF tiers IS NOT NULL AND NOT ('new' = ANY (tiers)) THEN
+        SELECT min(CASE t WHEN 'excellent' THEN st.tier_excellent WHEN 'good' THEN st.tier_good
+                          WHEN 'fair' THEN st.tier_fair ELSE '-infinity' END),
+               max(CASE t WHEN 'good' THEN st.tier_excellent WHEN 'fair' THEN st.tier_good
+                          WHEN 'poor' THEN st.tier_fair ELSE 'infinity' END)
+          INTO lowest, highest
+          FROM reliability.settings st, unnest(tiers) t
+         WHERE t IN ('excellent', 'good', 'fair', 'poor');
+        IF lowest IS NULL THEN  -- no tier that exists: nothing scored qualifies
+            lowest := 'infinity';
+        END IF;
+    END IF;
     IF max_rows IS NULL OR max_rows < 0 OR max_rows > 10000 THEN
         RAISE EXCEPTION 'max_rows must be between 0 and 10000, not %', COALESCE(max_rows::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
@@ -426,9 +440,9 @@ BEGIN
     END IF;
     RETURN QUERY
         SELECT * FROM reliability.machine_reliability r
-         WHERE r.score >= COALESCE(min_score, '-infinity'::double precision)
+         WHERE r.score >= GREATEST(min_score, lowest) AND r.score <= highest
            AND NOT r.blacklisted AND (include_stale OR NOT r.stale) AND (tiers IS NULL OR r.tier = ANY (tiers))
-         ORDER BY r.score DESC, r.machine_id
+         ORDER BY r.score DESC NULLS LAST, r.machine_id  -- the score index's order, ties by id
          LIMIT max_rows;
     GET DIAGNOSTICS listed = ROW_COUNT;
     IF listed < max_rows THEN

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, one command (not part of scripts/test.sh: benchmarks measure, tests check):
 #
-#   bash test/benchmarks/run.sh            # all seven, about 80 minutes on 2 cores
-#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history, compact, observe
+#   bash test/benchmarks/run.sh            # all nine, about 85 minutes on 2 cores
+#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history, compact, observe, list, api
 #
 #   core    Google Benchmark micro-benchmarks of the pure C++ core (core_bench.cpp)
 #   uptime  the uptime aggregates against the plain-SQL way and the count(*) floor
@@ -21,10 +21,14 @@
 #           observation (bench_compact.sh, about 12 minutes; prints its Markdown)
 #   observe a poll cycle of 20,000 rows through observe() against the plain INSERT, and the
 #           same cycle resent (bench_observe.sh, about 2 minutes; prints its Markdown)
+#   list    the ranked list at 100,000 machines: ranked() against the indexed form, the
+#           README's former query and the executor's floor (bench_list.sh, about 2 minutes)
+#   api     every endpoint of the reference API (examples/api) on 2,000 machines, through
+#           HTTP and the statement alone (bench_api.sh, about 2 minutes)
 # Results, with the figures of the last run and how to read them: docs/BENCHMARKS.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-which=${*:-core uptime scores cache history compact observe}
+which=${*:-core uptime scores cache history compact observe list api}
 for b in $which; do
     echo "=== benchmark: $b"
     case $b in
@@ -48,6 +52,12 @@ for b in $which; do
         observe)
             build_and_install_extension >/dev/null
             bash test/benchmarks/bench_observe.sh ;;
-        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history, compact, observe)" >&2; exit 2 ;;
+        list)
+            build_and_install_extension >/dev/null
+            bash test/benchmarks/bench_list.sh ;;
+        api)
+            build_and_install_extension >/dev/null
+            bash test/benchmarks/bench_api.sh ;;
+        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history, compact, observe, list, api)" >&2; exit 2 ;;
     esac
 done

@@ -1,0 +1,1 @@
+"""Reference API and dashboard for the reliability extension (examples/api/README.md)."""
