@@ -4,7 +4,7 @@
 # (SET ROLE), does what the README says that role does, with the README's own statements
 # (the machine lookup and the blacklist statements of the Roles section, the statements of
 # "The SQL an API runs", the monitor's poll cycle among them), and checks:
-#   - each intended action succeeds, and each thing the role must not do fails with 42501;
+#   - each intended action succeeds (the instance manager's deploy attempt included), and each thing the role must not do fails with 42501;
 #   - the cache is exact after each role's writes (cache_problems);
 #   - the operator's blacklist entry makes machine_reliability.blacklisted true, deleting
 #     it makes it false; the operator's settings change recomputes the cache;
@@ -55,10 +55,15 @@ for v in lookup_sql blacklist_sql unblacklist_sql; do
 done
 
 poll_sql=
+deploy_sql=
 api_sql=()
 while IFS= read -r s; do
-    if grep -q '^INSERT INTO reliability\.observations' <<<"$s"; then poll_sql=$s; else api_sql+=("$s"); fi
+    if grep -q '^INSERT INTO reliability\.observations' <<<"$s"; then poll_sql=$s
+    elif grep -q '^INSERT INTO reliability\.deploy_attempts' <<<"$s"; then deploy_sql=$s  # the instance manager's
+    else api_sql+=("$s"); fi
 done < <(section 'The SQL an API runs' | sql_blocks | statements)
+if [ -n "$deploy_sql" ]; then ok "\"The SQL an API runs\" shows the deploy attempt: $deploy_sql"
+else not_ok "\"The SQL an API runs\" shows no deploy-attempt INSERT"; fi
 if [ -n "$poll_sql" ]; then ok "\"The SQL an API runs\" shows the poll cycle: $poll_sql"
 else not_ok "\"The SQL an API runs\" shows no poll-cycle INSERT"; fi
 if [ "${#api_sql[@]}" -ge 4 ]; then ok "\"The SQL an API runs\" shows ${#api_sql[@]} more statements"
@@ -144,6 +149,10 @@ can instance_manager "records interruptions" \
 expect "the cached row counts instance_manager's interruptions" \
     "$(q -c "SELECT interruptions FROM reliability.scores WHERE machine_id = $m2")" 2
 cache_exact "instance_manager's interruptions"
+can instance_manager "records a deploy attempt with the README's statement" \
+    "PREPARE deploy AS $deploy_sql; EXECUTE deploy($m2, false, 'pulling', NULL, 'i-18');"
+expect "instance_manager's deploy attempt is stored" \
+    "$(q -c "SELECT count(*) FROM reliability.deploy_attempts WHERE machine_id = $m2 AND failure_stage = 'pulling'")" 1
 cannot instance_manager "register machines with machine()" "SELECT reliability.machine('vast', 'vast-from-im');"
 cannot instance_manager "write observations" "$(poll_as "ARRAY[$m2], ARRAY[now()], ARRAY[true]")"
 cannot instance_manager "UPDATE reliability.scores" "UPDATE reliability.scores SET score = 100;"
@@ -159,6 +168,7 @@ i=0
 for s in "${api_sql[@]}"; do
     i=$((i + 1))
     case $(nparams "$s") in
+        0) can api "runs README statement $i: $s" "$s;" ;;
         1) can api "runs README statement $i: $s" "PREPARE s AS $s; EXECUTE s($m1);" ;;
         4) can api "runs README statement $i: $s" "PREPARE s AS $s; EXECUTE s($m1, 'user-17', 4, 'Solid box');"
            can api "runs README statement $i again (rating again updates it)" \
@@ -181,6 +191,7 @@ cannot api "delete ratings" "DELETE FROM reliability.ratings;"
 cannot api "rewrite a rating's created_at" "UPDATE reliability.ratings SET created_at = now() WHERE machine_id = $m1;"
 cannot api "read interruption reasons" "SELECT reason FROM reliability.interruptions;"
 cannot api "record interruptions" "INSERT INTO reliability.interruptions (machine_id, occurred_at) VALUES ($m1, now());"
+cannot api "record deploy attempts" "INSERT INTO reliability.deploy_attempts (machine_id, succeeded) VALUES ($m1, true);"
 
 # --- operator: blacklists and un-blacklists, changes settings, sees the list ----------------
 blacklisted() { q -c "SET ROLE operator" -c "SELECT blacklisted FROM reliability.machine_reliability WHERE machine_id = $1"; }
@@ -189,7 +200,7 @@ expect "operator sees every machine" "$out" 4
 can operator "blacklists a machine with the README's statement" \
     "PREPARE blacklist AS $blacklist_sql; EXECUTE blacklist($m2, 'flaky PSU');"
 expect "blacklisted in machine_reliability after the operator's entry" "$(blacklisted "$m2")" t
-list_sql=$(printf '%s\n' "${api_sql[@]}" | grep -m1 'NOT blacklisted')
+list_sql=$(printf '%s\n' "${api_sql[@]}" | grep -m1 'reliability\.ranked(')
 if can api "runs the README's list" "PREPARE list AS $list_sql; EXECUTE list(0);"; then
     listed=$(cut -d'|' -f1 <<<"$out" | sort -n | paste -sd' ' -)
     expect "the README's list hides the blacklisted machine $m2 and shows the others" "$listed" "$m1 $m3 $m4"
