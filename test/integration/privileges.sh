@@ -315,7 +315,7 @@ GRANT INSERT ON reliability.interruptions TO instance_manager;
 GRANT USAGE ON SCHEMA reliability TO api;
 GRANT SELECT ON reliability.machine_reliability, reliability.machines, reliability.observations,
                 reliability.interruptions, reliability.ratings, reliability.blacklist,
-                reliability.settings, reliability.history TO api;
+                reliability.settings, reliability.history, reliability.deploy_attempts TO api;
 GRANT INSERT ON reliability.machines TO api;
 GRANT USAGE ON SEQUENCE reliability.machines_machine_id_seq TO api;
 GRANT INSERT, UPDATE ON reliability.ratings TO api;
