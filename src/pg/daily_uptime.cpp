@@ -135,10 +135,8 @@ Datum reliability_daily_uptime(PG_FUNCTION_ARGS) {
                         errmsg("days must be between 1 and %d, not %s", kMaxDays,
                                PG_ARGISNULL(1) ? "<NULL>" : text_of(int4out, PG_GETARG_DATUM(1)))));
     }
-    if (PG_ARGISNULL(2)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("as_of must not be NULL")));
     const int32 days = PG_GETARG_INT32(1);
-    const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(2);
-    require_finite(as_of, "as_of");
+    const TimestampTz as_of = required_time(fcinfo, 2, "as_of");
     const DateADT last_day = day_of(as_of);
     const DateADT first_day = last_day - (days - 1);
     if (!IS_VALID_DATE(first_day)) ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("date out of range")));

@@ -48,4 +48,11 @@ void require_finite(TimestampTz t, const char* what) {
     }
 }
 
+TimestampTz required_time(FunctionCallInfo fcinfo, int arg, const char* what) {
+    if (PG_ARGISNULL(arg)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
+    const TimestampTz t = PG_GETARG_TIMESTAMPTZ(arg);
+    require_finite(t, what);
+    return t;
+}
+
 }  // namespace reliability::pg

@@ -7,6 +7,7 @@
 extern "C" {
 #include "postgres.h"
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 #include "utils/rangetypes.h"
 #include "utils/timestamp.h"
 }
@@ -24,5 +25,10 @@ Window range_to_window(const RangeType* range);
 
 // ERROR 22008 unless the timestamp is finite; `what` names it in the message.
 void require_finite(TimestampTz t, const char* what);
+
+// Argument `arg` of a non-strict function as a finite timestamp: ERROR 22004 when it is NULL
+// (one rule for every as_of: never a NULL result that reads as "no such machine"), 22008
+// when it is not finite.
+TimestampTz required_time(FunctionCallInfo fcinfo, int arg, const char* what);
 
 }  // namespace reliability::pg

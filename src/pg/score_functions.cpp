@@ -213,13 +213,7 @@ Datum reliability_tier(PG_FUNCTION_ARGS) {
 PG_FUNCTION_INFO_V1(reliability_finite);
 Datum reliability_finite(PG_FUNCTION_ARGS) {
     const char* what = PG_ARGISNULL(1) ? "timestamp" : text_to_cstring(PG_GETARG_TEXT_PP(1));
-    // One rule for every as_of (issue 11): NULL is an error, never a NULL "no such machine".
-    if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
-    TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
-    if (TIMESTAMP_NOT_FINITE(ts)) {
-        ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("%s must be finite", what)));
-    }
-    PG_RETURN_TIMESTAMPTZ(ts);
+    PG_RETURN_TIMESTAMPTZ(required_time(fcinfo, 0, what));
 }
 
 // _make_score(settings, measured availability, interruptions, rating_count, rating_sum,
@@ -248,10 +242,8 @@ Datum reliability_make_score(PG_FUNCTION_ARGS) {
 // a role needs SELECT on what it reads, exactly as the SQL function of 0.1.0 did.
 PG_FUNCTION_INFO_V1(reliability_score);
 Datum reliability_score(PG_FUNCTION_ARGS) {
-    // A NULL as_of is an error, as in daily_uptime() and refresh(); a NULL or unknown machine gives NULL.
-    if (PG_ARGISNULL(1)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("as_of must not be NULL")));
-    TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
-    require_finite(as_of, "as_of");
+    // A NULL or unknown machine gives NULL, a NULL as_of an error (as in every function).
+    const TimestampTz as_of = required_time(fcinfo, 1, "as_of");
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
 
     Datum args[2] = {PG_GETARG_DATUM(0), TimestampTzGetDatum(as_of)};
