@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <string_view>
 
 #include "cache_statements.hpp"
 #include "cached_row_update.hpp"
@@ -141,8 +142,12 @@ Datum lock_and_read(Chunk& c, const int64* ids, int n_ids) {
         if (!isnull) m.cached.last_observed = DatumGetTimestampTz(last);
         m.cached.interruptions = get_int8(t, d, 9, &isnull);
         m.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(t, d, 10, &isnull)));
-        const char* tier = SPI_getvalue(t, d, 11);
-        if (tier != nullptr) m.cached.tier = tier_from_name(tier);
+        // The tier text read in place (no output function, no copy: this runs for every polled row).
+        Datum tier = SPI_getbinval(t, d, 11, &isnull);
+        if (!isnull) {
+            const text* name = DatumGetTextPP(tier);
+            m.cached.tier = tier_from_name(std::string_view(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)));
+        }
     }
     SPI_freetuptable(SPI_tuptable);
     return arg[0];
