@@ -251,40 +251,31 @@ COMMENT ON FUNCTION reliability._deploy_rule(bigint[]) IS
     'Internal: applies the deploy rule (SPEC §10) to the given machines as of now().';
 
 -- After each statement on deploy_attempts, the rule for the machines whose attempts it
--- inserted, changed or deleted. SECURITY DEFINER: a role that may only INSERT attempts still
--- gets the rule applied.
-CREATE FUNCTION reliability._deploys_inserted() RETURNS trigger
+-- inserted, changed or deleted (each branch names only the transition tables its event
+-- has). SECURITY DEFINER: a role that may only INSERT attempts still gets the rule applied.
+CREATE FUNCTION reliability._deploys_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM reliability._deploy_rule(ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n));
+    IF TG_OP = 'INSERT' THEN
+        PERFORM reliability._deploy_rule(ARRAY(SELECT DISTINCT n.machine_id FROM new_rows n));
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM reliability._deploy_rule(ARRAY(SELECT n.machine_id FROM new_rows n
+                                               UNION SELECT o.machine_id FROM old_rows o));
+    ELSE
+        PERFORM reliability._deploy_rule(ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o));
+    END IF;
     RETURN NULL;
 END
 $$;
-CREATE FUNCTION reliability._deploys_updated() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM reliability._deploy_rule(ARRAY(SELECT n.machine_id FROM new_rows n
-                                           UNION SELECT o.machine_id FROM old_rows o));
-    RETURN NULL;
-END
-$$;
-CREATE FUNCTION reliability._deploys_deleted() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM reliability._deploy_rule(ARRAY(SELECT DISTINCT o.machine_id FROM old_rows o));
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION reliability._deploys_inserted() IS 'Internal trigger: the deploy rule for the machines of inserted attempts.';
-COMMENT ON FUNCTION reliability._deploys_updated() IS 'Internal trigger: the deploy rule for the machines of changed attempts.';
-COMMENT ON FUNCTION reliability._deploys_deleted() IS 'Internal trigger: the deploy rule for the machines of deleted attempts.';
+COMMENT ON FUNCTION reliability._deploys_changed() IS
+    'Internal trigger: the deploy rule for the machines whose attempts a statement inserted, changed or deleted.';
 
 CREATE TRIGGER deploy_attempts_inserted AFTER INSERT ON reliability.deploy_attempts
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._deploys_inserted();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._deploys_changed();
 CREATE TRIGGER deploy_attempts_updated AFTER UPDATE ON reliability.deploy_attempts
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._deploys_updated();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._deploys_changed();
 CREATE TRIGGER deploy_attempts_deleted AFTER DELETE ON reliability.deploy_attempts
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._deploys_deleted();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reliability._deploys_changed();
 
 -- report() gains the key deploys (src/sql/60_clients.sql).
 CREATE OR REPLACE FUNCTION reliability.report(machine_id bigint, as_of timestamptz DEFAULT pg_catalog.now())
@@ -367,9 +358,7 @@ CREATE TRIGGER blacklist_notify AFTER INSERT OR UPDATE OR DELETE ON reliability.
     FOR EACH ROW EXECUTE FUNCTION reliability._blacklist_notify();
 
 REVOKE ALL ON FUNCTION reliability._deploy_rule(bigint[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._deploys_inserted() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._deploys_updated() FROM PUBLIC;
-REVOKE ALL ON FUNCTION reliability._deploys_deleted() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._deploys_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._blacklist_notify() FROM PUBLIC;
 REVOKE ALL ON TABLE reliability.deploy_attempts FROM PUBLIC;
 
