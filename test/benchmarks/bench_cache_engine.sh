@@ -452,8 +452,8 @@ fi  # REPORT_ONLY
 
 # ================================================================================ report
 echo "== [$(elapsed)] report"
-# Numbers: median / min / max of a list on stdin.
-med() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# Numbers: median (test/benchmarks/lib.sh) / min / max of a list on stdin.
+source "$here/lib.sh"
 mn() { sort -g | head -1; }
 mx() { sort -g | tail -1; }
 tv() { awk -F'\t' -v k="$1" '$1 == k { print $3 }' "$timings"; }              # times of a key

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The body of test/benchmarks/bench_list.sh, run inside pg_virtualenv (PGHOST etc. set).
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 fleet=$BENCH_FLEET runs=$BENCH_RUNS
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 createdb fleet
@@ -43,9 +44,8 @@ order=(floor indexed ranked ranked_fresh ranked_tiers ranked_short former)
         for k in "${order[@]}"; do printf '\\echo @@ %s\n%s\n' "$k" "${sql[$k]}"; done
     done
 } >/tmp/bench_list.$$.sql
-q -d fleet -f /tmp/bench_list.$$.sql 2>&1 | awk '/^@@/ { label = $2; next } /^Time:/ && label != "" { print label "\t" $2; label = "" }' >/tmp/bench_list.$$.tsv
+labelled_timings -d fleet -f /tmp/bench_list.$$.sql >/tmp/bench_list.$$.tsv
 rm -f /tmp/bench_list.$$.sql
-med() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A m
 for k in "${order[@]}"; do m[$k]=$(awk -F'\t' -v k="$k" '$1 == k { print $2 }' /tmp/bench_list.$$.tsv | med); done
 rm -f /tmp/bench_list.$$.tsv

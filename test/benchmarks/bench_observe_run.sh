@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The body of test/benchmarks/bench_observe.sh, run inside pg_virtualenv (PGHOST etc. set).
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 fleet=$BENCH_FLEET history=$BENCH_HISTORY runs=$BENCH_RUNS
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 createdb fleet
@@ -31,9 +32,8 @@ resend="SELECT reliability.observe(array_agg(m.provider ORDER BY m.machine_id), 
         printf '\\echo @@ resend\n%s\n' "$resend"
     done
 } >/tmp/bench_observe.$$.sql
-q -d fleet -f /tmp/bench_observe.$$.sql 2>&1 | awk '/^@@/ { label = $2; next } /^Time:/ && label != "" { print label "\t" $2; label = "" }' >/tmp/bench_observe.$$.tsv
+labelled_timings -d fleet -f /tmp/bench_observe.$$.sql >/tmp/bench_observe.$$.tsv
 rm -f /tmp/bench_observe.$$.sql
-med() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 p=$(awk -F'\t' '$1 == "plain" { print $2 }' /tmp/bench_observe.$$.tsv | med)
 o=$(awk -F'\t' '$1 == "observe" { print $2 }' /tmp/bench_observe.$$.tsv | med)
 r=$(awk -F'\t' '$1 == "resend" { print $2 }' /tmp/bench_observe.$$.tsv | med)
