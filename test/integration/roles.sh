@@ -17,15 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 README=${README:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/README.md}
 
 # --- what the README says -------------------------------------------------------------------
-# section HEADING: the lines of README's "## HEADING" section, up to the next "## " heading.
-section() {
-    awk -v h="## $1" '
-        on && /^## / { exit }
-        on { print }
-        { t = $0; sub(/[ \t\r]+$/, "", t); if (t == h) on = 1 }' "$README"
-}
-# sql_blocks: the contents of the ```sql blocks of stdin.
-sql_blocks() { awk '/^```sql[ \t\r]*$/ { b = 1; next } b && /^```/ { b = 0; print ""; next } b { print }'; }
+source "$(dirname "${BASH_SOURCE[0]}")/readme.sh"   # readme_section, readme_sql_blocks
 # inline_code: the `code spans` of stdin outside fenced blocks, one a line.
 inline_code() { awk '/^```/ { f = !f; next } !f' | tr '\n' ' ' | grep -o '`[^`]*`' | sed 's/^`//; s/`$//'; }
 # statements: the statements of SQL on stdin (comments dropped), each on one line.
@@ -35,9 +27,9 @@ statements() {
 nparams() { grep -o '\$[0-9][0-9]*' <<<"$1" | sort -u | wc -l; }
 
 [ -r "$README" ] || { not_ok "cannot read $README"; finish; }
-roles_section=$(section Roles)
+roles_section=$(readme_section "$README" Roles)
 nblocks=$(grep -c '^```sql' <<<"$roles_section")
-roles_sql=$(sql_blocks <<<"$roles_section")
+roles_sql=$(readme_sql_blocks <<<"$roles_section")
 if [ -z "$roles_section" ]; then
     not_ok "$README has no \"## Roles\" section"; finish
 elif [ "$nblocks" -eq 0 ] || [ -z "$(tr -d '[:space:]' <<<"$roles_sql")" ]; then
@@ -61,7 +53,7 @@ while IFS= read -r s; do
     if grep -q '^INSERT INTO reliability\.observations' <<<"$s"; then poll_sql=$s
     elif grep -q '^INSERT INTO reliability\.deploy_attempts' <<<"$s"; then deploy_sql=$s  # the instance manager's
     else api_sql+=("$s"); fi
-done < <(section 'The SQL an API runs' | sql_blocks | statements)
+done < <(readme_section "$README" 'The SQL an API runs' | readme_sql_blocks | statements)
 if [ -n "$deploy_sql" ]; then ok "\"The SQL an API runs\" shows the deploy attempt: $deploy_sql"
 else not_ok "\"The SQL an API runs\" shows no deploy-attempt INSERT"; fi
 if [ -n "$poll_sql" ]; then ok "\"The SQL an API runs\" shows the poll cycle: $poll_sql"

@@ -13,15 +13,8 @@
 _api_note() { if declare -F note >/dev/null; then note "$*"; else echo "note: $*"; fi; }
 _api_psql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$API_DB" "$@"; }
 
-# readme_section README HEADING: the lines of README's "## HEADING" section (as roles.sh reads it).
-readme_section() {
-    awk -v h="## $2" '
-        on && /^## / { exit }
-        on { print }
-        { t = $0; sub(/[ \t\r]+$/, "", t); if (t == h) on = 1 }' "$1"
-}
-# readme_sql_blocks: the contents of the ```sql blocks of stdin.
-readme_sql_blocks() { awk '/^```sql[ \t\r]*$/ { b = 1; next } b && /^```/ { b = 0; print ""; next } b { print }'; }
+# readme_section, readme_sql_blocks: read the README as roles.sh does.
+source "$(dirname "${BASH_SOURCE[0]}")/../../../test/integration/readme.sh"
 
 api_roles_setup() {
     API_DB=$1
