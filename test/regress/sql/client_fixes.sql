@@ -22,8 +22,7 @@ SELECT t, n, ARRAY(SELECT machine_id FROM reliability.ranked(t, NULL, true, n) W
                 WHERE machine_id > 8000 AND NOT blacklisted AND (t IS NULL OR score >= t OR score IS NULL)
                 ORDER BY score DESC NULLS LAST, CASE WHEN score IS NULL THEN -machine_id ELSE machine_id END
                 LIMIT n) AS same_as_plain
-  FROM (VALUES (NULL::float8, 50), (0, 3), (80, 50), (99.9, 1), (101, 50), (0, 0)) v(t, n)
-;
+  FROM (VALUES (NULL::float8, 50), (0, 3), (80, 50), (99.9, 1), (101, 50), (0, 0)) v(t, n);
 SELECT machine_id FROM reliability.ranked(NULL, '{new}') WHERE machine_id > 8000;
 SELECT machine_id FROM reliability.ranked(NULL, NULL, false) WHERE machine_id > 8000;
 \set VERBOSITY terse
