@@ -120,7 +120,7 @@ SELECT m.machine_id, m.provider, m.external_id, m.created_at,
   FROM reliability.machines m
   LEFT JOIN reliability.scores s ON s.machine_id OPERATOR(pg_catalog.=) m.machine_id;
 COMMENT ON VIEW reliability.machine_reliability IS
-    'Every machine with its cached score, tier, blacklisted and stale flags. For the ranked list call reliability.ranked(), which walks the score index; score >= x ORDER BY score DESC walks it too.';
+    'Every machine with its cached score, tier, blacklisted and stale flags. For the ranked list call reliability.ranked(), which walks the score index; score >= x ORDER BY score DESC NULLS LAST walks it too (plain DESC means NULLS FIRST, which the index does not have).';
 
 -- The ranked list a renter sees (issue 11): machines with at least min_score, best first,
 -- then the machines without a score (newest first), blacklisted machines left out, at most
@@ -136,6 +136,16 @@ DECLARE
     lowest double precision := '-infinity';   -- the tiers' score range, so the walk starts and
     highest double precision := 'infinity';   -- stops inside it (tier new lies anywhere)
 BEGIN
+    IF max_rows IS NULL OR max_rows < 0 OR max_rows > 10000 THEN
+        RAISE EXCEPTION 'max_rows must be between 0 and 10000, not %', COALESCE(max_rows::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF include_stale IS NULL THEN
+        RAISE EXCEPTION 'include_stale must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF min_score = 'NaN'::double precision THEN
+        RAISE EXCEPTION 'min_score must be a number, not NaN' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF tiers IS NOT NULL AND NOT ('new' = ANY (tiers)) THEN
         SELECT min(CASE t WHEN 'excellent' THEN st.tier_excellent WHEN 'good' THEN st.tier_good
                           WHEN 'fair' THEN st.tier_fair ELSE '-infinity' END),
@@ -147,16 +157,6 @@ BEGIN
         IF lowest IS NULL THEN  -- no tier that exists: nothing scored qualifies
             lowest := 'infinity';
         END IF;
-    END IF;
-    IF max_rows IS NULL OR max_rows < 0 OR max_rows > 10000 THEN
-        RAISE EXCEPTION 'max_rows must be between 0 and 10000, not %', COALESCE(max_rows::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF include_stale IS NULL THEN
-        RAISE EXCEPTION 'include_stale must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF min_score = 'NaN'::double precision THEN
-        RAISE EXCEPTION 'min_score must be a number, not NaN' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY
         SELECT * FROM reliability.machine_reliability r
