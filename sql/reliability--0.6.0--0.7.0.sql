@@ -478,3 +478,15 @@ CREATE TRIGGER ratings_stamp BEFORE INSERT OR UPDATE ON reliability.ratings
 COMMENT ON FUNCTION reliability.rate(bigint, text, integer, text, double precision, text) IS
     'Inserts the user''s rating of the machine, or replaces it (one rating per user per machine); returns the row, whose created_at = updated_at when it was inserted.';
 REVOKE ALL ON FUNCTION reliability._ratings_stamp() FROM PUBLIC;
+
+-- History advance, rebuild and compact take the data tables before every cached row, the
+-- cache engine's order: they deadlocked with a TRUNCATE of a data table (isolation
+-- history_vs_truncate).
+CREATE OR REPLACE FUNCTION reliability._history_lock_writers() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    LOCK TABLE ONLY reliability.observations, reliability.interruptions, reliability.ratings IN ACCESS SHARE MODE;
+    LOCK TABLE reliability._settings_copy IN EXCLUSIVE MODE;
+    PERFORM FROM reliability.scores s ORDER BY s.machine_id FOR UPDATE;
+END
+$$;

@@ -16,11 +16,14 @@ CREATE TRIGGER interruptions_truncated_history AFTER TRUNCATE ON reliability.int
 -- writers that may create cached rows finish first and new ones wait (the settings copy in
 -- EXCLUSIVE mode), then every cached row is locked in machine order, the cache engine's
 -- order. A writer that waits here reads the horizon only once it holds its machines, so it
--- sees the one this transaction commits. No table lock: a writer holding one data table
--- while it waits for another could deadlock with one.
+-- sees the one this transaction commits. First the data tables in ACCESS SHARE mode, as the
+-- cache engine does: a TRUNCATE (ACCESS EXCLUSIVE, then every cached row) is then waited for
+-- before any row is held (isolation history_vs_truncate). No stronger table lock: a writer
+-- holding one data table while it waits for another could deadlock with one.
 CREATE FUNCTION reliability._history_lock_writers() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    LOCK TABLE ONLY reliability.observations, reliability.interruptions, reliability.ratings IN ACCESS SHARE MODE;
     LOCK TABLE reliability._settings_copy IN EXCLUSIVE MODE;
     PERFORM FROM reliability.scores s ORDER BY s.machine_id FOR UPDATE;
 END
