@@ -218,6 +218,9 @@ BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    IF reliability._distributed() THEN   -- a coordinator (SPEC §12): each server refreshes its machines
+        RETURN reliability._on_every_shard('refresh', pg_catalog.jsonb_build_object('as_of', reliability._finite(as_of, 'as_of'::text)));
+    END IF;
     -- History first (SPEC §9): every day that has ended by as_of.
     PERFORM reliability._history_advance(reliability._utc_day(reliability._finite(as_of, 'as_of'::text)));
     RETURN reliability._update_cache(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
@@ -232,6 +235,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF reliability._distributed() THEN   -- a coordinator (SPEC §12): each server rebuilds its machines
+        RETURN reliability._on_every_shard('rebuild', pg_catalog.jsonb_build_object('as_of', reliability._finite(as_of, 'as_of'::text)));
     END IF;
     -- The history too (SPEC §9), from the compaction horizon on (earlier days have no raw rows).
     PERFORM reliability._history_lock_writers();

@@ -181,6 +181,9 @@ BEGIN
     IF NOT pg_catalog.isfinite(before) THEN
         RAISE EXCEPTION 'before must be finite' USING ERRCODE = 'datetime_field_overflow';
     END IF;
+    IF reliability._distributed() THEN   -- a coordinator (SPEC §12): each server compacts its rows
+        RETURN reliability._on_every_shard('compact', pg_catalog.jsonb_build_object('before', before));
+    END IF;
     SELECT * INTO st FROM reliability.settings;
     latest := reliability._utc_day(reliability.sub_fixed(reliability.sub_fixed(pg_catalog.now(), st.score_window), st.max_gap));
     IF before > latest THEN

@@ -29,6 +29,11 @@ BEGIN
     IF premake OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'premake must be at least 1' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF reliability._distributed() THEN
+        RAISE EXCEPTION 'partition_by_time() runs on each server of a coordinator, not on the coordinator'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'The coordinator''s tables are partitioned by machine; each server partitions its own by time.';
+    END IF;
     SELECT n.nspname INTO partman
       FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
      WHERE e.extname OPERATOR(pg_catalog.=) 'pg_partman';

@@ -55,7 +55,7 @@ BEGIN
       JOIN reliability.machines m
         ON m.provider OPERATOR(pg_catalog.=) u.p AND m.external_id OPERATOR(pg_catalog.=) u.e
      ORDER BY m.machine_id, u.t, u.i
-    ON CONFLICT ON CONSTRAINT observations_pkey DO NOTHING;
+    ON CONFLICT DO NOTHING;   -- the key is the one unique index (no conflict target: a coordinator's servers check it, SPEC §12)
     GET DIAGNOSTICS inserted = ROW_COUNT;
     RETURN inserted;
 END

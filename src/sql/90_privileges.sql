@@ -12,7 +12,9 @@
 --     _compute_score and _tier (validate the settings row they get exactly as the table's
 --     row is validated; compute_score(), tier()); _day_start, _utc_day,
 --     _sub_fixed_or_infinity and _empty_summary (pure arithmetic; score(), daily_uptime()),
---     _history_rows (reads with the caller's rights, writes nothing).
+--     _history_rows (reads with the caller's rights, writes nothing), _distributed (says
+--     whether this database is a coordinator), _rate_distributed (rate() on a coordinator,
+--     with the caller's rights).
 REVOKE ALL ON ALL TABLES IN SCHEMA reliability FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._update_cache(bigint[], timestamptz, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._statement_begins() FROM PUBLIC;
@@ -69,3 +71,13 @@ REVOKE ALL ON FUNCTION reliability._history_truncated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_merge_insert() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_refuse_removal() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_check_horizon() FROM PUBLIC;
+-- Shards (SPEC §12): distribute() and what it sets up are for the extension's owner.
+REVOKE ALL ON FUNCTION reliability.distribute(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._remote_call() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._on_every_shard(text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._set_server_option(name, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._machines_to_shards() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_push(reliability.settings) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_to_shards() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._column_definitions(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._grants(aclitem[], text, text) FROM PUBLIC;
