@@ -157,6 +157,8 @@ same "sparkline() of every machine" "SELECT m.machine_id, reliability.sparkline(
 same "the view's list" "SELECT machine_id, provider, external_id, score, tier, uptime, rating_count, blacklisted FROM reliability.machine_reliability ORDER BY score DESC NULLS LAST, machine_id LIMIT 50"
 same "ranked()" "SELECT machine_id, score, tier FROM reliability.ranked(min_score => 10, max_rows => 50)"
 same "the per-machine aggregate" "SELECT machine_id, reliability.availability(observed_at, online, tstzrange('$T0', '$T1')) FROM reliability.observations GROUP BY machine_id ORDER BY 1"
+FLEET="SELECT (reliability.availability(reliability.rollup(x.s))).* FROM (SELECT machine_id, reliability.summarize(observed_at, online, tstzrange('$T0', '$T1')) AS s FROM reliability.observations GROUP BY machine_id) x"
+same "the fleet's availability, rolled up from per-machine summaries" "$FLEET"
 same "the history" "SELECT * FROM reliability.history ORDER BY machine_id, day"
 same "the blacklist" "SELECT machine_id, kind, reason FROM reliability.blacklist ORDER BY 1"
 same "the deploy attempts" "SELECT * FROM reliability.deploy_attempts ORDER BY attempt_id"
@@ -180,6 +182,10 @@ pushed=$(grep -c 'Remote SQL: SELECT machine_id, reliability.availability(' <<<"
 async=$(grep -c 'Async Foreign Scan' <<<"$plan")
 [ "$pushed" = 2 ] && [ "$async" = 2 ] && ok "the aggregate grouped by machine runs whole on both shards, at once (EXPLAIN VERBOSE)" \
     || { not_ok "pushdown: $pushed remote aggregates, $async async scans"; sed 's/^/        /' <<<"$plan"; }
+plan=$(q -c "EXPLAIN (VERBOSE, COSTS OFF) $FLEET")
+[ "$(grep -c 'Remote SQL: SELECT machine_id, reliability.summarize(observed_at, online' <<<"$plan")" = 2 ] \
+    && ok "fleet-wide: the per-machine summaries are made on the shards, only their rollup on the coordinator" \
+    || { not_ok "fleet-wide summaries not pushed down:"; sed 's/^/        /' <<<"$plan"; }
 plan=$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM reliability.observations WHERE machine_id = 7")
 [ "$(grep -c 'Foreign Scan on' <<<"$plan")" = 1 ] && grep -q 'Remote SQL: .* WHERE ((machine_id = 7))' <<<"$plan" \
     && ok "a machine's rows are read from its shard alone, the filter pushed down" || { not_ok "point query plan:"; sed 's/^/        /' <<<"$plan"; }
