@@ -220,4 +220,109 @@ cluster start "$SHARDS" 2
     && ok "shard 2 back: the failed insert wrote nothing on shard 1 either" || not_ok "rows changed by the failed insert"
 check "shard 2 back: the coordinator's cache still exact" "$(cache_problems "$DB")"
 
+# --- compact() through the coordinator ------------------------------------------------------
+deleted=$(q -c "SELECT reliability.compact(current_date - 40)")
+horizons=$(for k in 1 2; do cluster psql "$SHARDS" "$k" -Atc "SELECT compacted_before FROM reliability.retention"; done | sort -u)
+[ "$deleted" = 0 ] && [ "$horizons" = "$(q -c "SELECT current_date - 40")" ] \
+    && ok "compact() on the coordinator moved every shard's horizon ($horizons, 0 rows older)" || not_ok "compact(): $deleted deleted, horizons $horizons"
+
+# --- commit without two-phase commit: a crash, and a server failing at COMMIT ----------------
+# At COMMIT the coordinator commits the servers' transactions one after the other, then its
+# own. A deferred constraint trigger on each shard records when its COMMIT ran, which gives
+# the order; then (1) the coordinator's backend is killed while the first server sleeps in
+# its COMMIT, and (2) the second server refuses its COMMIT after the first committed. Whatever
+# happens, each shard's cache must stay exact, and the check of docs/SHARDS.md (machines a
+# server holds that the coordinator does not) must list exactly what was left behind.
+for k in 1 2; do
+    cluster psql "$SHARDS" "$k" >/dev/null <<'SQL'
+CREATE TABLE public.commit_log (shard_commit_at timestamptz, observed_at timestamptz);
+CREATE FUNCTION public.at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.commit_log VALUES (clock_timestamp(), NEW.observed_at);
+    IF current_setting('test.at_commit', true) = 'sleep' AND current_setting('test.slept', true) IS DISTINCT FROM 'yes' THEN
+        PERFORM set_config('test.slept', 'yes', true);   -- once per transaction
+        PERFORM pg_sleep(4);
+    END IF;
+    IF current_setting('test.at_commit', true) = 'fail' THEN RAISE EXCEPTION 'refused at COMMIT' USING ERRCODE = '40001'; END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON reliability.observations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.observed_at > now() + interval '1 hour')
+    EXECUTE FUNCTION public.at_commit();
+SQL
+done
+poll_at() {   # poll_at TIME NAME: one new row for on1 (shard 1) and on2 (shard 2), and a new machine NAME, at TIME
+    q -c "SELECT format('SELECT reliability.observe(ARRAY[%L, %L, %L], ARRAY[%L, %L, %L], ARRAY[%L, %L, %L]::timestamptz[], ARRAY[true, true, true])',
+                        a.provider, b.provider, 'crash', a.external_id, b.external_id, '$2', '$1', '$1', '$1')
+            FROM reliability.machines a, reliability.machines b WHERE a.machine_id = $on1 AND b.machine_id = $on2"
+}
+rows_at() {   # rows_at K TIME: shard K's rows at TIME of on1 and on2 (not of the new machine)
+    cluster psql "$SHARDS" "$1" -Atc "SELECT count(*) FROM reliability.observations WHERE observed_at = '$2' AND machine_id IN ($on1, $on2)"
+}
+shards_only() {   # machines the shards hold that the coordinator does not know (the check of docs/SHARDS.md)
+    for k in 1 2; do cluster psql "$SHARDS" "$k" -Atc "SELECT machine_id || ' ' || provider || ' ' || external_id FROM reliability.machines"; done |
+        sort | comm -23 - <(q -c "SELECT machine_id || ' ' || provider || ' ' || external_id FROM reliability.machines" | sort)
+}
+caches_exact() {
+    for k in 1 2; do check "$1: shard $k's cache exact" "$(cluster psql "$SHARDS" "$k" -At <<<"$CACHE_PROBLEMS_SQL" 2>&1)"; done
+}
+A=$(q -c "SELECT '$T1'::timestamptz + interval '2 hours'")
+B=$(q -c "SELECT '$T1'::timestamptz + interval '3 hours'")
+C=$(q -c "SELECT '$T1'::timestamptz + interval '4 hours'")
+q -c "$(poll_at "$A" order-probe)" >/dev/null
+first=$(for k in 1 2; do echo "$(cluster psql "$SHARDS" "$k" -Atc "SELECT min(shard_commit_at) FROM public.commit_log WHERE observed_at = '$A'") $k"; done | sort | head -1 | cut -d' ' -f3)
+second=$((3 - first))
+[ -n "$first" ] && ok "the coordinator commits shard $first, then shard $second" || not_ok "commit order unknown"
+
+# (1) the coordinator killed while shard $first sleeps in its COMMIT
+cluster psql "$SHARDS" "$first" -c "ALTER DATABASE shard SET test.at_commit = 'sleep'" >/dev/null
+psql_admin -c "ALTER DATABASE $DB SET application_name = 'crash_victim'" >/dev/null   # (postgres_fdw opens new connections)
+PGAPPNAME=crash_victim psql -X -q -d "$DB" -c "$(poll_at "$B" crash-1)" >"$WORK/crash.out" 2>&1 &
+victim_client=$!
+sleeping=0
+for _ in $(seq 1 100); do
+    sleeping=$(cluster psql "$SHARDS" "$first" -Atc "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+    [ "$sleeping" = 1 ] && break
+    sleep 0.1
+done
+victim=$(psql_admin -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'crash_victim' AND backend_type = 'client backend' AND query LIKE '%observe%'")
+psql_admin -c "ALTER DATABASE $DB RESET application_name" >/dev/null
+if [ "$sleeping" = 1 ] && [ -n "$victim" ]; then
+    kill -9 "$victim"
+    wait "$victim_client" 2>/dev/null
+    for _ in $(seq 1 150); do q -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+    for _ in $(seq 1 100); do   # shard $first ends its COMMIT
+        [ "$(cluster psql "$SHARDS" "$first" -Atc "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")" = 0 ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+    note "coordinator killed in shard $first's COMMIT: shard $first kept $(rows_at "$first" "$B") of its row, shard $second $(rows_at "$second" "$B") of its, the coordinator $(q -c "SELECT count(*) FROM reliability.machines WHERE external_id = 'crash-1'") of its new machine"
+    [ "$(q -c "SELECT count(*) FROM reliability.machines WHERE external_id = 'crash-1'")" = 0 ] \
+        && ok "crash mid-commit: the coordinator's own write (a new machine) is lost" || not_ok "the coordinator kept its new machine"
+    [ "$(rows_at "$first" "$B")" = 1 ] && ok "crash mid-commit: shard $first, whose COMMIT was under way, committed its row" || not_ok "shard $first did not commit"
+    [ "$(rows_at "$second" "$B")" = 0 ] && ok "crash mid-commit: shard $second, never asked to commit, kept nothing" || not_ok "shard $second committed"
+    caches_exact "crash mid-commit"
+    expected=0
+    for k in 1 2; do expected=$((expected + $(cluster psql "$SHARDS" "$k" -Atc "SELECT count(*) FROM reliability.machines WHERE external_id = 'crash-1'"))); done
+    [ "$(shards_only | grep -c .)" = "$expected" ] && ok "crash mid-commit: the check lists what the crash left on the shards only ($expected machines)" \
+        || not_ok "the check after the crash: $(shards_only)"
+else
+    not_ok "could not catch the coordinator in a COMMIT (shard $first sleeping: $sleeping, backend: $victim)"
+fi
+cluster psql "$SHARDS" "$first" -c "ALTER DATABASE shard RESET test.at_commit" >/dev/null
+
+# (2) shard $second refuses its COMMIT after shard $first committed: a partial commit
+cluster psql "$SHARDS" "$second" -c "ALTER DATABASE shard SET test.at_commit = 'fail'" >/dev/null
+psql -X -q -d "$DB" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE 0 = 1" >/dev/null
+out=$(psql -X -q -At -d "$DB" -c "$(poll_at "$C" crash-2)" 2>&1)
+grep -q 'refused at COMMIT' <<<"$out" && ok "a server failing at COMMIT fails the coordinator's statement with its error" || not_ok "at COMMIT: $out"
+[ "$(rows_at "$first" "$C")" = 1 ] && [ "$(rows_at "$second" "$C")" = 0 ] \
+    && ok "a server failing at COMMIT: shard $first committed its row, shard $second did not (no two-phase commit)" \
+    || not_ok "partial commit: shard $first $(rows_at "$first" "$C"), shard $second $(rows_at "$second" "$C")"
+caches_exact "partial commit"
+[ "$(q -c "SELECT count(*) FROM reliability.observations WHERE observed_at = '$C' AND machine_id IN ($on1, $on2)")" = 1 ] \
+    && ok "a partial commit: the coordinator reads the committed row" || not_ok "coordinator reads of the partial commit"
+cluster psql "$SHARDS" "$second" -c "ALTER DATABASE shard RESET test.at_commit" >/dev/null
+for k in 1 2; do cluster psql "$SHARDS" "$k" -c "DROP TRIGGER at_commit ON reliability.observations" >/dev/null; done
+
 finish
