@@ -285,19 +285,19 @@ BEGIN ATOMIC
                'machine_id', m.machine_id,
                'provider', m.provider,
                'external_id', m.external_id,
-               'score', pg_catalog.to_jsonb(reliability.score(m.machine_id, report.as_of)),
+               'score', pg_catalog.to_jsonb(reliability.score(report.machine_id, report.as_of)),
                'blacklisted', b.machine_id IS NOT NULL,
                'blacklist', CASE WHEN b.machine_id IS NULL THEN 'null'::pg_catalog.jsonb
                                  ELSE pg_catalog.jsonb_build_object('kind', b.kind, 'reason', b.reason,
                                           'blocked_by', b.blocked_by, 'blacklisted_at', b.blacklisted_at,
                                           'expires_at', b.expires_at) END,
                'stale', NOT EXISTS (SELECT FROM reliability.observations o
-                                     WHERE o.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                                     WHERE o.machine_id OPERATOR(pg_catalog.=) report.machine_id
                                        AND o.observed_at OPERATOR(pg_catalog.>=)
                                            reliability.sub_fixed(report.as_of, (SELECT st.stale_after FROM reliability.settings st))
                                        AND o.observed_at OPERATOR(pg_catalog.<=) report.as_of),
                'history', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(h) ORDER BY h.day)
-                                      FROM reliability.daily_uptime(m.machine_id, 30, report.as_of) h),
+                                      FROM reliability.daily_uptime(report.machine_id, 30, report.as_of) h),
                                    '[]'::pg_catalog.jsonb),
                -- SPEC §10: the attempts of [as_of - deploy_window, as_of], both ends included.
                'deploys', (SELECT pg_catalog.jsonb_build_object(
@@ -310,7 +310,7 @@ BEGIN ATOMIC
                                       'mean_seconds_to_ready',
                                           pg_catalog.avg(d.seconds_to_ready) FILTER (WHERE d.succeeded))
                              FROM reliability.deploy_attempts d
-                            WHERE d.machine_id OPERATOR(pg_catalog.=) m.machine_id
+                            WHERE d.machine_id OPERATOR(pg_catalog.=) report.machine_id
                               AND d.attempted_at OPERATOR(pg_catalog.>=)
                                   reliability.sub_fixed(report.as_of, (SELECT st.deploy_window FROM reliability.settings st))
                               AND d.attempted_at OPERATOR(pg_catalog.<=) report.as_of))
@@ -318,6 +318,8 @@ BEGIN ATOMIC
       LEFT JOIN reliability.blacklist b
              ON b.machine_id OPERATOR(pg_catalog.=) m.machine_id
             AND (b.expires_at IS NULL OR report.as_of OPERATOR(pg_catalog.<) b.expires_at)
+     -- (the subqueries name report.machine_id, not m.machine_id: a parameter lets a
+     -- coordinator read only the machine's server, SPEC §12)
      WHERE m.machine_id OPERATOR(pg_catalog.=) report.machine_id
        AND reliability._finite(report.as_of, 'as_of'::pg_catalog.text) IS NOT NULL;
 END;
@@ -1180,6 +1182,15 @@ BEGIN
         FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._settings_to_shards();
     CREATE TRIGGER machines_to_shards AFTER INSERT OR UPDATE OR DELETE ON reliability.machines
         FOR EACH ROW EXECUTE FUNCTION reliability._machines_to_shards();
+
+    -- The readers of one machine plan without partitionwise aggregation: it turns off run-time
+    -- partition pruning, and their kept generic plans would then open every server, so one
+    -- stopped server would stop them all (test/integration/shards.sh).
+    ALTER FUNCTION reliability.score(bigint, timestamptz) SET enable_partitionwise_aggregate = off;
+    ALTER FUNCTION reliability.report(bigint, timestamptz) SET enable_partitionwise_aggregate = off;
+    ALTER FUNCTION reliability.daily_uptime(bigint, integer, timestamptz) SET enable_partitionwise_aggregate = off;
+    ALTER FUNCTION reliability.sparkline(bigint, integer, timestamptz) SET enable_partitionwise_aggregate = off;
+    ALTER FUNCTION reliability.periods(bigint, tstzrange) SET enable_partitionwise_aggregate = off;
 
     -- Whole per-machine aggregates on the servers, at once (sharding.md).
     EXECUTE pg_catalog.format('ALTER DATABASE %I SET enable_partitionwise_aggregate = on', pg_catalog.current_database());

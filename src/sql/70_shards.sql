@@ -452,6 +452,15 @@ BEGIN
     CREATE TRIGGER machines_to_shards AFTER INSERT OR UPDATE OR DELETE ON reliability.machines
         FOR EACH ROW EXECUTE FUNCTION reliability._machines_to_shards();
 
+    -- The readers of one machine plan without partitionwise aggregation: it turns off run-time
+    -- partition pruning, and their kept generic plans would then open every server, so one
+    -- stopped server would stop them all (test/integration/shards.sh).
+    ALTER FUNCTION reliability.score(bigint, timestamptz) SET enable_partitionwise_aggregate = off;
+    ALTER FUNCTION reliability.report(bigint, timestamptz) SET enable_partitionwise_aggregate = off;
+    ALTER FUNCTION reliability.daily_uptime(bigint, integer, timestamptz) SET enable_partitionwise_aggregate = off;
+    ALTER FUNCTION reliability.sparkline(bigint, integer, timestamptz) SET enable_partitionwise_aggregate = off;
+    ALTER FUNCTION reliability.periods(bigint, tstzrange) SET enable_partitionwise_aggregate = off;
+
     -- Whole per-machine aggregates on the servers, at once (sharding.md).
     EXECUTE pg_catalog.format('ALTER DATABASE %I SET enable_partitionwise_aggregate = on', pg_catalog.current_database());
     EXECUTE pg_catalog.format('ALTER DATABASE %I SET enable_partitionwise_join = on', pg_catalog.current_database());
