@@ -965,12 +965,15 @@ DECLARE
     member record;
     statement text;
 BEGIN
-    IF servers IS NULL OR pg_catalog.array_position(servers, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'distribute: servers must not be NULL or hold NULL' USING ERRCODE = 'null_value_not_allowed';
+    IF servers IS NULL THEN
+        RAISE EXCEPTION 'distribute: servers must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     n := pg_catalog.cardinality(servers);
     IF n OPERATOR(pg_catalog.<) 1 OR COALESCE(pg_catalog.array_ndims(servers), 1) OPERATOR(pg_catalog.<>) 1 THEN
         RAISE EXCEPTION 'distribute: give at least one server, in a one-dimensional array' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF pg_catalog.array_position(servers, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'distribute: a server name is NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF (SELECT pg_catalog.count(DISTINCT s) FROM pg_catalog.unnest(servers) s) OPERATOR(pg_catalog.<>) n THEN
         RAISE EXCEPTION 'distribute: a server is named twice' USING ERRCODE = 'invalid_parameter_value',
