@@ -158,6 +158,18 @@ BEGIN
             lowest := 'infinity';
         END IF;
     END IF;
+    IF reliability._distributed() THEN   -- a coordinator (SPEC §12): each server's best rows, merged
+        IF NOT has_table_privilege('reliability.machine_reliability', 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied for view machine_reliability' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN QUERY SELECT * FROM reliability._ranked_on_shards(min_score, tiers, include_stale, max_rows, lowest, highest, false);
+        GET DIAGNOSTICS listed = ROW_COUNT;
+        IF listed < max_rows THEN
+            RETURN QUERY SELECT * FROM reliability._ranked_on_shards(min_score, tiers, include_stale, max_rows - listed::integer,
+                                                                     lowest, highest, true);
+        END IF;
+        RETURN;
+    END IF;
     RETURN QUERY
         SELECT * FROM reliability.machine_reliability r
          WHERE r.score >= GREATEST(min_score, lowest) AND r.score <= highest

@@ -89,6 +89,43 @@ END
 $$;
 COMMENT ON FUNCTION reliability._on_every_shard(text, jsonb) IS 'Internal: runs refresh, rebuild or compact on every server of a coordinator; returns the sum of their results.';
 
+-- Coordinator: ranked()'s rows over the servers. Each server lists its own best rows with the
+-- LIMIT (its score index, its own blacklist and observations) and the coordinator merges them
+-- (a LIMIT is pushed to a server only inside a query on its one foreign table). SECURITY
+-- DEFINER for those foreign tables; it reads no more than the view, which the session's role
+-- must be allowed to read (ranked() checks the current role too).
+CREATE FUNCTION reliability._ranked_on_shards(min_score double precision, tiers text[], include_stale boolean,
+                                              max_rows integer, lowest double precision, highest double precision,
+                                              unscored boolean)
+RETURNS SETOF reliability.machine_reliability
+LANGUAGE plpgsql STABLE ROWS 50 SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    query text;
+BEGIN
+    IF NOT pg_catalog.has_table_privilege(session_user, 'reliability.machine_reliability', 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for view machine_reliability' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT 'SELECT * FROM ('
+           || pg_catalog.string_agg(
+                  pg_catalog.format('(SELECT * FROM reliability.%I r WHERE %s AND NOT r.blacklisted AND ($3 OR NOT r.stale)'
+                                    ' AND ($2 IS NULL OR r.tier = ANY ($2)) ORDER BY %s LIMIT $4)',
+                                    '_shard' || s.remainder || '_reliability',
+                                    CASE WHEN unscored THEN 'r.score IS NULL'
+                                         ELSE 'r.score >= GREATEST($1, $5) AND r.score <= $6' END,
+                                    CASE WHEN unscored THEN 'r.machine_id DESC'
+                                         ELSE 'r.score DESC NULLS LAST, r.machine_id' END),
+                  ' UNION ALL ' ORDER BY s.remainder)
+           || ') u ORDER BY '
+           || CASE WHEN unscored THEN 'u.machine_id DESC' ELSE 'u.score DESC NULLS LAST, u.machine_id' END
+           || ' LIMIT $4'
+      INTO query
+      FROM reliability._shards s;
+    RETURN QUERY EXECUTE query USING min_score, tiers, include_stale, max_rows, lowest, highest;
+END
+$$;
+COMMENT ON FUNCTION reliability._ranked_on_shards(double precision, text[], boolean, integer, double precision, double precision, boolean) IS
+    'Internal (coordinator): ranked()''s rows, each server listing its best; unscored: the machines without a score, newest first.';
+
 -- A column list "name type, ..." of a table, for a foreign table of the same shape.
 CREATE FUNCTION reliability._column_definitions(t regclass) RETURNS text LANGUAGE sql STABLE
 BEGIN ATOMIC
@@ -306,6 +343,14 @@ BEGIN
                                   server_name, 'reliability', 'settings');
         EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_calls');
         EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_settings');
+        -- The server's own view: it computes blacklisted and stale next to the rows. Remote
+        -- estimates here only: with them the planner sends ranked()'s ORDER BY and LIMIT to
+        -- the server (its score index) instead of fetching every row to sort it here.
+        EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I (%s) SERVER %I '
+                                  'OPTIONS (schema_name %L, table_name %L, fetch_size %L, use_remote_estimate %L)',
+                                  '_shard' || i || '_reliability', reliability._column_definitions('reliability.machine_reliability'),
+                                  server_name, 'reliability', 'machine_reliability', '1000', 'true');
+        EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_reliability');
     END LOOP;
     -- The servers start with this database's settings.
     PERFORM reliability._settings_push(st) FROM reliability.settings st;
@@ -437,6 +482,13 @@ BEGIN
     FOR saved IN SELECT * FROM pg_temp.reliability_column_comments LOOP
         EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', saved.name, saved.attname, saved.description);
     END LOOP;
+
+    -- The view: every server's own rows (blacklisted and stale computed there, next to the rows
+    -- they read, instead of a remote query per machine from here).
+    EXECUTE 'CREATE OR REPLACE VIEW reliability.machine_reliability AS '
+            || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM reliability.%I', '_shard' || s.remainder || '_reliability'),
+                                             ' UNION ALL ' ORDER BY s.remainder)
+                  FROM reliability._shards s);
 
     -- rate() without ON CONFLICT DO UPDATE, which postgres_fdw cannot run.
     CREATE OR REPLACE FUNCTION reliability.rate(machine_id bigint, user_id text, stars integer, comment text DEFAULT NULL,

@@ -14,7 +14,8 @@
 --     _sub_fixed_or_infinity and _empty_summary (pure arithmetic; score(), daily_uptime()),
 --     _history_rows (reads with the caller's rights, writes nothing), _distributed (says
 --     whether this database is a coordinator), _rate_distributed (rate() on a coordinator,
---     with the caller's rights).
+--     with the caller's rights), _ranked_on_shards (ranked() on a coordinator: reads what the
+--     view shows, for a session role that may read the view).
 REVOKE ALL ON ALL TABLES IN SCHEMA reliability FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._update_cache(bigint[], timestamptz, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._statement_begins() FROM PUBLIC;

@@ -186,6 +186,13 @@ plan=$(q -c "EXPLAIN (VERBOSE, COSTS OFF) $FLEET")
 [ "$(grep -c 'Remote SQL: SELECT machine_id, reliability.summarize(observed_at, online' <<<"$plan")" = 2 ] \
     && ok "fleet-wide: the per-machine summaries are made on the shards, only their rollup on the coordinator" \
     || { not_ok "fleet-wide summaries not pushed down:"; sed 's/^/        /' <<<"$plan"; }
+plan=$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM reliability._ranked_on_shards(NULL, NULL, true, 50, '-infinity', 'infinity', false)" \
+       -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" -c "SET auto_explain.log_nested_statements = on" \
+       -c "SET auto_explain.log_verbose = on" -c "SET client_min_messages = log" -c "SET auto_explain.log_level = notice" \
+       -c "SELECT count(*) FROM reliability.ranked(max_rows => 50)" 2>&1)
+[ "$(grep -c 'Remote SQL: SELECT .* FROM reliability.machine_reliability WHERE .* ORDER BY score DESC NULLS LAST, machine_id ASC NULLS LAST LIMIT 50' <<<"$plan")" = 2 ] \
+    && ok "ranked(): each shard sorts and limits its own list (ORDER BY ... LIMIT in both Remote SQL)" \
+    || { not_ok "ranked() plan:"; grep -E 'Remote SQL' <<<"$plan" | cut -c1-300 | sed 's/^/        /'; }
 plan=$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM reliability.observations WHERE machine_id = 7")
 [ "$(grep -c 'Foreign Scan on' <<<"$plan")" = 1 ] && grep -q 'Remote SQL: .* WHERE ((machine_id = 7))' <<<"$plan" \
     && ok "a machine's rows are read from its shard alone, the filter pushed down" || { not_ok "point query plan:"; sed 's/^/        /' <<<"$plan"; }
