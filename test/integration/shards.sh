@@ -176,6 +176,18 @@ shard_of_all=$(q -c "SELECT count(DISTINCT m.machine_id) FROM reliability.machin
 on_shards=$(( $(cluster psql "$SHARDS" 1 -Atc "SELECT count(*) FROM reliability.machines") + $(cluster psql "$SHARDS" 2 -Atc "SELECT count(*) FROM reliability.machines") ))
 [ "$on_shards" = "$shard_of_all" ] && ok "every machine is registered on exactly one shard ($on_shards)" || not_ok "machines on shards: $on_shards of $shard_of_all"
 
+# --- notifications (§11) come from the server that holds the machine -----------------------
+listen_shard=$(q -c "SELECT CASE WHEN satisfies_hash_partition('reliability.scores'::regclass, 2, 0, 5::bigint) THEN 1 ELSE 2 END")
+cluster psql "$SHARDS" "$listen_shard" -c "LISTEN reliability" -c "SELECT pg_sleep(3)" >"$WORK/listen.out" 2>&1 &
+listener=$!
+sleep 1
+q -c "INSERT INTO reliability.blacklist (machine_id, kind, reason, blocked_by) VALUES (5, 'manual', 'notify test', 'ops')" >/dev/null
+wait "$listener"
+grep -q 'Asynchronous notification "reliability" with payload "{"machine_id": 5, "event": "blacklisted"' "$WORK/listen.out" \
+    && ok "a blacklisting through the coordinator is announced by shard $listen_shard, which holds the machine" \
+    || { not_ok "no notification on shard $listen_shard:"; sed 's/^/        /' "$WORK/listen.out"; }
+q -c "DELETE FROM reliability.blacklist WHERE machine_id = 5 AND reason = 'notify test'" >/dev/null
+
 # --- pushdown -----------------------------------------------------------------------------
 plan=$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT machine_id, reliability.availability(observed_at, online, tstzrange('$T0', '$T1')) FROM reliability.observations GROUP BY machine_id")
 pushed=$(grep -c 'Remote SQL: SELECT machine_id, reliability.availability(' <<<"$plan")
