@@ -152,7 +152,9 @@ COMMENT ON FUNCTION reliability._grants(aclitem[], text, text) IS 'Internal: the
 CREATE FUNCTION reliability._machines_to_shards() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
+    IF TG_OP = 'TRUNCATE' THEN   -- the servers' machines, and with them all their rows
+        TRUNCATE reliability._shard_machines CASCADE;
+    ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO reliability._shard_machines (machine_id, provider, external_id, created_at)
         VALUES (NEW.machine_id, NEW.provider, NEW.external_id, NEW.created_at);
     ELSIF TG_OP = 'UPDATE' THEN
@@ -168,7 +170,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION reliability._machines_to_shards() IS 'Internal trigger (coordinator): copies a machine''s registration, change or removal to its server.';
+COMMENT ON FUNCTION reliability._machines_to_shards() IS 'Internal trigger (coordinator): copies a machine''s registration, change or removal to its server, and a TRUNCATE to every server.';
 
 -- Coordinator: a settings change reaches every server in the same transaction (each server's
 -- own triggers then recompute its cache).
@@ -506,6 +508,8 @@ BEGIN
         FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._settings_to_shards();
     CREATE TRIGGER machines_to_shards AFTER INSERT OR UPDATE OR DELETE ON reliability.machines
         FOR EACH ROW EXECUTE FUNCTION reliability._machines_to_shards();
+    CREATE TRIGGER machines_truncated_on_shards AFTER TRUNCATE ON reliability.machines
+        FOR EACH STATEMENT EXECUTE FUNCTION reliability._machines_to_shards();
 
     -- The readers of one machine plan without partitionwise aggregation: it turns off run-time
     -- partition pruning, and their kept generic plans would then open every server, so one
