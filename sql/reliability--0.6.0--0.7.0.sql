@@ -812,6 +812,31 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION reliability._distributed() IS 'Internal: whether this database is a coordinator (SPEC §12).';
 
+-- Coordinator: its retention row says what every server's says, for the readers that run
+-- here (score(), daily_uptime(), report() read whole days from history before
+-- materialized_before and refuse windows before compacted_before): the days every server
+-- has materialized, and the latest horizon of any. Set after each refresh, rebuild and
+-- compact through the coordinator (run those here, not on a server alone).
+CREATE FUNCTION reliability._retention_from_shards() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    materialized date;
+    compacted date;
+BEGIN
+    EXECUTE 'SELECT CASE WHEN pg_catalog.bool_or(r.materialized_before IS NULL) THEN NULL
+                         ELSE pg_catalog.min(r.materialized_before) END,
+                    pg_catalog.max(r.compacted_before)
+               FROM (' || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM reliability.%I',
+                                                                          '_shard' || s.remainder || '_retention'),
+                                                        ' UNION ALL ' ORDER BY s.remainder)
+                             FROM reliability._shards s) || ') r'
+       INTO materialized, compacted;
+    UPDATE reliability.retention r SET materialized_before = materialized, compacted_before = compacted
+     WHERE r.materialized_before IS DISTINCT FROM materialized OR r.compacted_before IS DISTINCT FROM compacted;
+END
+$$;
+COMMENT ON FUNCTION reliability._retention_from_shards() IS 'Internal (coordinator): sets its retention row from the servers'' (SPEC §9, §12).';
+
 -- Runs a call on every server, one after the other, in this transaction; the sum of the
 -- results (rows written, rows deleted).
 CREATE FUNCTION reliability._on_every_shard(call text, args jsonb) RETURNS bigint
@@ -827,6 +852,7 @@ BEGIN
            INTO one USING call, args;
         total := total OPERATOR(pg_catalog.+) COALESCE(one::text::bigint, 0);
     END LOOP;
+    PERFORM reliability._retention_from_shards();
     RETURN total;
 END
 $$;
@@ -1088,6 +1114,10 @@ BEGIN
                                   server_name, 'reliability', 'settings');
         EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_calls');
         EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_settings');
+        EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I (%s) SERVER %I OPTIONS (schema_name %L, table_name %L)',
+                                  '_shard' || i || '_retention', reliability._column_definitions('reliability.retention'),
+                                  server_name, 'reliability', 'retention');
+        EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_retention');
         -- The server's own view: it computes blacklisted and stale next to the rows. Remote
         -- estimates here only: with them the planner sends ranked()'s ORDER BY and LIMIT to
         -- the server (its score index) instead of fetching every row to sort it here.
@@ -1283,6 +1313,7 @@ REVOKE ALL ON FUNCTION reliability._settings_push(reliability.settings) FROM PUB
 REVOKE ALL ON FUNCTION reliability._settings_to_shards() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._column_definitions(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._grants(aclitem[], text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._retention_from_shards() FROM PUBLIC;
 
 REVOKE ALL ON reliability._remote_calls FROM PUBLIC;
 REVOKE ALL ON reliability._shards FROM PUBLIC;

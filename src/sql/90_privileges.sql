@@ -82,3 +82,4 @@ REVOKE ALL ON FUNCTION reliability._settings_push(reliability.settings) FROM PUB
 REVOKE ALL ON FUNCTION reliability._settings_to_shards() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._column_definitions(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._grants(aclitem[], text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._retention_from_shards() FROM PUBLIC;

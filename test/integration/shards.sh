@@ -232,7 +232,7 @@ done
 # A machine of shard 1 is still read, by every reader of one machine (each prunes shard 2).
 for probe in "SELECT (reliability.score($on1, '$T1')).score IS NOT NULL" \
              "SELECT reliability.report($on1, '$T1') IS NOT NULL" \
-             "SELECT count(*) > 0 FROM reliability.periods($on1, tstzrange('$T0', '$T1'))" \
+             "SELECT count(*) > 0 FROM reliability.periods($on1, tstzrange('$T1'::timestamptz - interval '12 hours', '$T1'))" \
              "SELECT count(*) > 0 FROM reliability.daily_uptime($on1, 5, '$T1')" \
              "SELECT reliability.sparkline($on1, 5, '$T1') IS NOT NULL" \
              "SELECT count(*) > 0 FROM reliability.observations WHERE machine_id = $on1"; do
@@ -244,16 +244,36 @@ cluster start "$SHARDS" 2
     && ok "shard 2 back: the failed insert wrote nothing on shard 1 either" || not_ok "rows changed by the failed insert"
 check "shard 2 back: the coordinator's cache still exact" "$(cache_problems "$DB")"
 
-# --- compact() through the coordinator ------------------------------------------------------
-deleted=$(q -c "SELECT reliability.compact(current_date - 40)")
-horizons=$(for k in 1 2; do cluster psql "$SHARDS" "$k" -Atc "SELECT compacted_before FROM reliability.retention"; done | sort -u)
-[ "$deleted" = 0 ] && [ "$horizons" = "$(q -c "SELECT current_date - 40")" ] \
-    && ok "compact() on the coordinator moved every shard's horizon ($horizons, 0 rows older)" || not_ok "compact(): $deleted deleted, horizons $horizons"
+# --- compaction through the coordinator (SPEC §9): whole days from history ------------------
+# A one-day window in both, so that compact() may delete raw rows of this fleet; then every
+# reader must still agree, reading history where the raw rows are gone, and refuse the same.
+for db in "$SINGLE" "$DB"; do q_in "$db" -c "UPDATE reliability.settings SET score_window = interval '1 day'" >/dev/null; done
+BEFORE=$(q -c "SELECT reliability._utc_day(reliability.sub_fixed(reliability.sub_fixed(now(), st.score_window), st.max_gap)) FROM reliability.settings st")
+deleted_single=$(q_in "$SINGLE" -c "SELECT reliability.compact('$BEFORE')")
+deleted=$(q -c "SELECT reliability.compact('$BEFORE')")
+[ "$deleted" = "$deleted_single" ] && [ "$deleted" -gt 0 ] \
+    && ok "compact('$BEFORE') through the coordinator deletes what it deletes in one database ($deleted rows)" \
+    || not_ok "compact(): $deleted through the coordinator, $deleted_single in one database"
+horizons=$( (for k in 1 2; do cluster psql "$SHARDS" "$k" -Atc "SELECT compacted_before || ' ' || materialized_before FROM reliability.retention"; done;
+             q -c "SELECT compacted_before || ' ' || materialized_before FROM reliability.retention") | sort -u)
+[ "$(wc -l <<<"$horizons")" = 1 ] && [ "${horizons%% *}" = "$BEFORE" ] \
+    && ok "both shards and the coordinator's retention row have the horizon ($horizons)" || not_ok "horizons: $horizons"
+same "after compact(): score() of every machine" "SELECT m.machine_id, s.* FROM reliability.machines m, LATERAL reliability.score(m.machine_id, '$T1') s ORDER BY 1"
+same "after compact(): daily_uptime() of every machine" "SELECT m.machine_id, d.* FROM reliability.machines m, LATERAL reliability.daily_uptime(m.machine_id, 5, '$T1') d ORDER BY 1, 2"
+same "after compact(): report() of every machine" "SELECT m.machine_id, reliability.report(m.machine_id, '$T1') FROM reliability.machines m ORDER BY 1"
+for probe in "SELECT reliability.score($on1, '$T0'::timestamptz + interval '1 day')" \
+             "SELECT count(*) FROM reliability.periods($on1, tstzrange('$T0', '$T1'))" \
+             "SELECT count(*) FROM reliability.daily_uptime($on1, 3, '$T0')"; do
+    a=$(sqlstate_of "$SINGLE" "$probe")
+    b=$(sqlstate_of "$DB" "$probe")
+    [ "$a" = 22023 ] && [ "$b" = 22023 ] && ok "after compact(): '$probe' is 22023 in both" || not_ok "after compact(): '$probe': $a in one database, $b through the coordinator"
+done
 
 # --- commit without two-phase commit: a crash, and a server failing at COMMIT ----------------
 # At COMMIT the coordinator commits the servers' transactions one after the other, then its
 # own. A deferred constraint trigger on each shard records when its COMMIT ran, which gives
-# the order; then (1) the coordinator's backend is killed while the first server sleeps in
+# the order (it follows the order in which the transaction first wrote to each server, the
+# same in each step below); then (1) the coordinator's backend is killed while the first server sleeps in
 # its COMMIT, and (2) the second server refuses its COMMIT after the first committed. Whatever
 # happens, each shard's cache must stay exact, and the check of docs/SHARDS.md (machines a
 # server holds that the coordinator does not) must list exactly what was left behind.
@@ -275,10 +295,11 @@ CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON reliability.observations
     EXECUTE FUNCTION public.at_commit();
 SQL
 done
-poll_at() {   # poll_at TIME NAME: one new row for on1 (shard 1) and on2 (shard 2), and a new machine NAME, at TIME
-    q -c "SELECT format('SELECT reliability.observe(ARRAY[%L, %L, %L], ARRAY[%L, %L, %L], ARRAY[%L, %L, %L]::timestamptz[], ARRAY[true, true, true])',
-                        a.provider, b.provider, 'crash', a.external_id, b.external_id, '$2', '$1', '$1', '$1')
-            FROM reliability.machines a, reliability.machines b WHERE a.machine_id = $on1 AND b.machine_id = $on2"
+poll_at() {   # poll_at TIME NAME: a row for on1 (shard 1), then one for on2 (shard 2), then a new machine NAME, at TIME, in one transaction
+    # (the same order of first writes each time, so the same order of the servers' COMMITs)
+    printf '%s\n' "BEGIN;" "INSERT INTO reliability.observations VALUES ($on1, '$1', true);" \
+        "INSERT INTO reliability.observations VALUES ($on2, '$1', true);" \
+        "SELECT reliability.machine('crash', '$2') > 0;" "COMMIT;"
 }
 rows_at() {   # rows_at K TIME: shard K's rows at TIME of on1 and on2 (not of the new machine)
     cluster psql "$SHARDS" "$1" -Atc "SELECT count(*) FROM reliability.observations WHERE observed_at = '$2' AND machine_id IN ($on1, $on2)"
@@ -293,15 +314,14 @@ caches_exact() {
 A=$(q -c "SELECT '$T1'::timestamptz + interval '2 hours'")
 B=$(q -c "SELECT '$T1'::timestamptz + interval '3 hours'")
 C=$(q -c "SELECT '$T1'::timestamptz + interval '4 hours'")
-q -c "$(poll_at "$A" order-probe)" >/dev/null
+poll_at "$A" order-probe | q >/dev/null
 first=$(for k in 1 2; do echo "$(cluster psql "$SHARDS" "$k" -Atc "SELECT min(shard_commit_at) FROM public.commit_log WHERE observed_at = '$A'") $k"; done | sort | head -1 | cut -d' ' -f3)
 second=$((3 - first))
 [ -n "$first" ] && ok "the coordinator commits shard $first, then shard $second" || not_ok "commit order unknown"
 
 # (1) the coordinator killed while shard $first sleeps in its COMMIT
 cluster psql "$SHARDS" "$first" -c "ALTER DATABASE shard SET test.at_commit = 'sleep'" >/dev/null
-psql_admin -c "ALTER DATABASE $DB SET application_name = 'crash_victim'" >/dev/null   # (postgres_fdw opens new connections)
-PGAPPNAME=crash_victim psql -X -q -d "$DB" -c "$(poll_at "$B" crash-1)" >"$WORK/crash.out" 2>&1 &
+poll_at "$B" crash-1 | PGAPPNAME=crash_victim psql -X -q -d "$DB" >"$WORK/crash.out" 2>&1 &
 victim_client=$!
 sleeping=0
 for _ in $(seq 1 100); do
@@ -309,8 +329,7 @@ for _ in $(seq 1 100); do
     [ "$sleeping" = 1 ] && break
     sleep 0.1
 done
-victim=$(psql_admin -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'crash_victim' AND backend_type = 'client backend' AND query LIKE '%observe%'")
-psql_admin -c "ALTER DATABASE $DB RESET application_name" >/dev/null
+victim=$(psql_admin -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'crash_victim' AND backend_type = 'client backend' AND query = 'COMMIT;'")
 if [ "$sleeping" = 1 ] && [ -n "$victim" ]; then
     kill -9 "$victim"
     wait "$victim_client" 2>/dev/null
@@ -338,8 +357,8 @@ cluster psql "$SHARDS" "$first" -c "ALTER DATABASE shard RESET test.at_commit" >
 # (2) shard $second refuses its COMMIT after shard $first committed: a partial commit
 cluster psql "$SHARDS" "$second" -c "ALTER DATABASE shard SET test.at_commit = 'fail'" >/dev/null
 psql -X -q -d "$DB" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE 0 = 1" >/dev/null
-out=$(psql -X -q -At -d "$DB" -c "$(poll_at "$C" crash-2)" 2>&1)
-grep -q 'refused at COMMIT' <<<"$out" && ok "a server failing at COMMIT fails the coordinator's statement with its error" || not_ok "at COMMIT: $out"
+out=$(poll_at "$C" crash-2 | psql -X -q -At -d "$DB" 2>&1)
+grep -q "refused at COMMIT" <<<"$out" && ok "a server failing at COMMIT fails the coordinator's statement with its error" || not_ok "at COMMIT: $out"
 [ "$(rows_at "$first" "$C")" = 1 ] && [ "$(rows_at "$second" "$C")" = 0 ] \
     && ok "a server failing at COMMIT: shard $first committed its row, shard $second did not (no two-phase commit)" \
     || not_ok "partial commit: shard $first $(rows_at "$first" "$C"), shard $second $(rows_at "$second" "$C")"
