@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, one command (not part of scripts/test.sh: benchmarks measure, tests check):
 #
-#   bash test/benchmarks/run.sh            # all nine, about 85 minutes on 2 cores
-#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history, compact, observe, list, api
+#   bash test/benchmarks/run.sh            # all ten, about 88 minutes on 2 cores
+#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history, compact, observe, list, api, shards
 #
 #   core    Google Benchmark micro-benchmarks of the pure C++ core (core_bench.cpp)
 #   uptime  the uptime aggregates against the plain-SQL way and the count(*) floor
@@ -25,10 +25,13 @@
 #           README's former query and the executor's floor (bench_list.sh, about 2 minutes)
 #   api     every endpoint of the reference API (examples/api) on 2,000 machines, through
 #           HTTP and the statement alone (bench_api.sh, about 2 minutes)
+#   shards  a coordinator over 2 shard servers on this machine against a single database
+#           (SPEC §12): fleet-wide availability pushed to the shards, a 100,000-row poll cycle
+#           at batch_size 1000 and 10000, the list and report() (bench_shards.sh, about 3 minutes)
 # Results, with the figures of the last run and how to read them: docs/BENCHMARKS.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-which=${*:-core uptime scores cache history compact observe list api}
+which=${*:-core uptime scores cache history compact observe list api shards}
 for b in $which; do
     echo "=== benchmark: $b"
     case $b in
@@ -58,6 +61,9 @@ for b in $which; do
         api)
             build_and_install_extension >/dev/null
             bash test/benchmarks/bench_api.sh ;;
-        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history, compact, observe, list, api)" >&2; exit 2 ;;
+        shards)
+            build_and_install_extension >/dev/null
+            bash test/benchmarks/bench_shards.sh ;;
+        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history, compact, observe, list, api, shards)" >&2; exit 2 ;;
     esac
 done
