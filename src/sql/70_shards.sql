@@ -228,35 +228,39 @@ $$;
 COMMENT ON FUNCTION reliability._settings_to_shards() IS 'Internal trigger (coordinator): copies a settings change to every server.';
 
 -- Coordinator: rate() as an UPDATE, else an INSERT (postgres_fdw cannot run INSERT ... ON
--- CONFLICT DO UPDATE); a concurrent first rating of the same user makes the INSERT fail on
--- the server's key, and the loop updates it instead. With the caller's rights, as rate().
+-- CONFLICT DO UPDATE). A concurrent first rating by the same user makes the INSERT fail on
+-- the server's key; the server's transaction reads at one snapshot (postgres_fdw's remote
+-- transactions are REPEATABLE READ), so that rating stays invisible to it and an UPDATE
+-- could never find it: 40001, for the client to retry, as a serialization failure is. With
+-- the caller's rights, as rate().
 CREATE FUNCTION reliability._rate_distributed(machine_id bigint, user_id text, stars integer, comment text,
                                               rental_duration_hours double precision, instance_id text)
 RETURNS reliability.ratings LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     result reliability.ratings;
 BEGIN
-    LOOP
-        UPDATE reliability.ratings r
-           SET stars = _rate_distributed.stars, comment = _rate_distributed.comment,
-               rental_duration_hours = _rate_distributed.rental_duration_hours,
-               instance_id = _rate_distributed.instance_id, updated_at = pg_catalog.now()
-         WHERE r.machine_id OPERATOR(pg_catalog.=) _rate_distributed.machine_id
-           AND r.user_id OPERATOR(pg_catalog.=) _rate_distributed.user_id
+    UPDATE reliability.ratings r
+       SET stars = _rate_distributed.stars, comment = _rate_distributed.comment,
+           rental_duration_hours = _rate_distributed.rental_duration_hours,
+           instance_id = _rate_distributed.instance_id, updated_at = pg_catalog.now()
+     WHERE r.machine_id OPERATOR(pg_catalog.=) _rate_distributed.machine_id
+       AND r.user_id OPERATOR(pg_catalog.=) _rate_distributed.user_id
+    RETURNING r.* INTO result;
+    IF FOUND THEN
+        RETURN result;
+    END IF;
+    BEGIN
+        INSERT INTO reliability.ratings AS r (machine_id, user_id, stars, comment, rental_duration_hours, instance_id)
+        VALUES (_rate_distributed.machine_id, _rate_distributed.user_id, _rate_distributed.stars,
+                _rate_distributed.comment, _rate_distributed.rental_duration_hours, _rate_distributed.instance_id)
         RETURNING r.* INTO result;
-        IF FOUND THEN
-            RETURN result;
-        END IF;
-        BEGIN
-            INSERT INTO reliability.ratings AS r (machine_id, user_id, stars, comment, rental_duration_hours, instance_id)
-            VALUES (_rate_distributed.machine_id, _rate_distributed.user_id, _rate_distributed.stars,
-                    _rate_distributed.comment, _rate_distributed.rental_duration_hours, _rate_distributed.instance_id)
-            RETURNING r.* INTO result;
-            RETURN result;
-        EXCEPTION WHEN unique_violation THEN
-            NULL;   -- rated meanwhile by the same user: update that rating
-        END;
-    END LOOP;
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'machine % was rated by user % in a concurrent transaction', _rate_distributed.machine_id,
+                        pg_catalog.quote_literal(_rate_distributed.user_id)
+            USING ERRCODE = 'serialization_failure',
+                  HINT = 'Retry the transaction (on a coordinator a server reads at one snapshot per transaction).';
+    END;
+    RETURN result;
 END
 $$;
 COMMENT ON FUNCTION reliability._rate_distributed(bigint, text, integer, text, double precision, text) IS

@@ -176,6 +176,26 @@ shard_of_all=$(q -c "SELECT count(DISTINCT m.machine_id) FROM reliability.machin
 on_shards=$(( $(cluster psql "$SHARDS" 1 -Atc "SELECT count(*) FROM reliability.machines") + $(cluster psql "$SHARDS" 2 -Atc "SELECT count(*) FROM reliability.machines") ))
 [ "$on_shards" = "$shard_of_all" ] && ok "every machine is registered on exactly one shard ($on_shards)" || not_ok "machines on shards: $on_shards of $shard_of_all"
 
+# a machine of each shard (remainder 0: shard 1, remainder 1: shard 2)
+on1=$(q -c "SELECT m.machine_id FROM reliability.machines m WHERE satisfies_hash_partition('reliability.scores'::regclass, 2, 0, m.machine_id) ORDER BY 1 LIMIT 1")
+on2=$(q -c "SELECT m.machine_id FROM reliability.machines m WHERE satisfies_hash_partition('reliability.scores'::regclass, 2, 1, m.machine_id) ORDER BY 1 LIMIT 1")
+
+# --- rate() through the coordinator: concurrent first ratings by one user ------------------
+# The second waits for the first on the server's key, then fails with 40001 (its server reads
+# at one snapshot, so it could never update the first's row), instead of spinning.
+{ echo "BEGIN;"; echo "SELECT (reliability.rate($on1, 'racer', 3)).stars;"; echo "SELECT pg_sleep(2);"; echo "COMMIT;"; } | q >/dev/null 2>&1 &
+first_rater=$!
+sleep 0.7
+second=$(psql -X -q -At -d "$DB" -v VERBOSITY=verbose -c "SET statement_timeout = '20s'" -c "SELECT (reliability.rate($on1, 'racer', 5)).stars" 2>&1)
+wait "$first_rater"
+grep -q '^ERROR:  40001: machine .* was rated by user .racer. in a concurrent transaction' <<<"$second" \
+    && [ "$(q -c "SELECT stars FROM reliability.ratings WHERE machine_id = $on1 AND user_id = 'racer'")" = 3 ] \
+    && ok "rate(): a concurrent first rating by the same user is 40001 (retry), the first one kept" \
+    || not_ok "concurrent rate(): $(head -2 <<<"$second")"
+again=$(q -c "SELECT (reliability.rate($on1, 'racer', 5)).stars" 2>&1)
+[ "$again" = 5 ] && ok "rate(): the retry updates the rating" || not_ok "rate() retry: $again"
+q -c "DELETE FROM reliability.ratings WHERE user_id = 'racer'" >/dev/null
+
 # --- notifications (§11) come from the server that holds the machine -----------------------
 listen_shard=$(q -c "SELECT CASE WHEN satisfies_hash_partition('reliability.scores'::regclass, 2, 0, 5::bigint) THEN 1 ELSE 2 END")
 cluster psql "$SHARDS" "$listen_shard" -c "LISTEN reliability" -c "SELECT pg_sleep(3)" >"$WORK/listen.out" 2>&1 &
@@ -215,8 +235,6 @@ wrote=$(q -c "SELECT reliability.refresh('$T1'::timestamptz + interval '1 minute
     || not_ok "refresh() wrote $wrote"
 
 # --- a stopped shard -------------------------------------------------------------------------
-on2=$(q -c "SELECT m.machine_id FROM reliability.machines m WHERE satisfies_hash_partition('reliability.scores'::regclass, 2, 1, m.machine_id) ORDER BY 1 LIMIT 1")
-on1=$(q -c "SELECT m.machine_id FROM reliability.machines m WHERE satisfies_hash_partition('reliability.scores'::regclass, 2, 0, m.machine_id) ORDER BY 1 LIMIT 1")
 rows_before=$(q -c "SELECT count(*) FROM reliability.observations")
 cluster stop "$SHARDS" 2
 for probe in "SELECT (reliability.score($on2)).score" "SELECT count(*) FROM reliability.machine_reliability" \
