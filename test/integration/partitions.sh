@@ -110,7 +110,10 @@ check "every result the same with and without time partitions ($(grep -vc '^cach
     "$(diff <(grep -v '^cached|' "$WORK/plain.before") <(grep -v '^cached|' "$WORK/parted.before") | head -20)"
 
 # --- compact(): whole partitions dropped, the same count, results unchanged --------------------
-before=$(q -c "SELECT (now() AT TIME ZONE 'UTC')::date - 32")
+# (days counted from the fleet's clock, not from now(), a run that crosses midnight UTC keeps
+# them; 34 days back, so that every window of RESULTS, 2 days 3 hours before the clock included,
+# starts after the horizon whatever the time of day)
+before=$(q -c "SELECT (c.now0 AT TIME ZONE 'UTC')::date - 34 FROM public.clock c")
 n_plain=$(q_in "$PLAIN" -c "SELECT reliability.compact('$before')" 2>&1)
 n_parted=$(q -c "SELECT reliability.compact('$before')" 2>&1)
 [[ "$n_plain" =~ ^[0-9]+$ ]] && [ "$n_plain" -gt 0 ] && [ "$n_plain" = "$n_parted" ] \
@@ -130,7 +133,7 @@ check "cache exact after compact() (partitioned)" "$(cache_problems "$DB")"
 
 # A second compaction a day later: the partition the first one split holds only its kept rows
 # now (counted, then dropped), the next day's is split in turn (counted from history).
-before2=$(q -c "SELECT (now() AT TIME ZONE 'UTC')::date - 31")
+before2=$(q -c "SELECT (c.now0 AT TIME ZONE 'UTC')::date - 33 FROM public.clock c")
 n_plain2=$(q_in "$PLAIN" -c "SELECT reliability.compact('$before2')" 2>&1)
 n_parted2=$(q -c "SELECT reliability.compact('$before2')" 2>&1)
 [[ "$n_plain2" =~ ^[0-9]+$ ]] && [ "$n_plain2" -gt 0 ] && [ "$n_plain2" = "$n_parted2" ] \

@@ -86,9 +86,14 @@ runs=$(cron -c "SELECT string_agg(j.jobname || ': ' || d.status || coalesce(' ' 
 if [ "${done_jobs:-0}" = 2 ]; then ok "pg_cron ran both jobs ($runs)"; else not_ok "pg_cron did not run both jobs within 150 s: ${runs:-no run}"; finish; fi
 
 # --- their effect ----------------------------------------------------------------------------
-state=$(q -c "SELECT materialized_before = (now() AT TIME ZONE 'UTC')::date, compacted_before = date '$horizon' FROM reliability.retention")
-[ "$state" = "t|t" ] && ok "history materialized up to today, compacted before $horizon" \
-    || not_ok "retention after the jobs: $(q -c 'SELECT * FROM reliability.retention')"
+# The days the jobs' last runs saw (a run that crosses midnight UTC moves them by one).
+refreshed=$(cron -c "SELECT (max(d.start_time) AT TIME ZONE 'UTC')::date FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+                      WHERE d.status = 'succeeded' AND j.jobname = 'reliability-refresh'")
+horizon=$(cron -c "SELECT (max(d.start_time) AT TIME ZONE 'UTC')::date - 40 FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+                    WHERE d.status = 'succeeded' AND j.jobname = 'reliability-compact'")
+state=$(q -c "SELECT materialized_before >= date '$refreshed', compacted_before = date '$horizon' FROM reliability.retention")
+[ "$state" = "t|t" ] && ok "history materialized up to $refreshed (the refresh job's day), compacted before $horizon" \
+    || not_ok "retention after the jobs: $(q -c 'SELECT * FROM reliability.retention') (refresh ran on $refreshed, compact for $horizon)"
 left=$(q -c "SELECT count(*) FROM reliability.observations WHERE observed_at < reliability.sub_fixed(date '$horizon'::timestamp AT TIME ZONE 'UTC', (SELECT max_gap FROM reliability.settings))")
 [ "$left" = 0 ] && ok "no raw observation left before the horizon (minus max_gap)" || not_ok "$left observations before the horizon"
 days=$(q -c "SELECT count(DISTINCT day) FROM reliability.history")
