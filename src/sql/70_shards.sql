@@ -6,6 +6,17 @@
 -- stay on the coordinator, and triggers copy their changes to the servers in the writer's
 -- transaction. docs/SHARDS.md tells the whole design, its limits and its failure modes.
 
+-- Whether any of the extension's data tables holds a row: distribute() refuses such a
+-- database, and such a server (SPEC §12).
+CREATE FUNCTION reliability._holds_rows() RETURNS boolean LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT EXISTS (SELECT FROM reliability.machines) OR EXISTS (SELECT FROM reliability.observations)
+        OR EXISTS (SELECT FROM reliability.interruptions) OR EXISTS (SELECT FROM reliability.ratings)
+        OR EXISTS (SELECT FROM reliability.deploy_attempts) OR EXISTS (SELECT FROM reliability.blacklist)
+        OR EXISTS (SELECT FROM reliability.scores) OR EXISTS (SELECT FROM reliability.history);
+END;
+COMMENT ON FUNCTION reliability._holds_rows() IS 'Internal: whether any data table of the extension holds a row.';
+
 -- Every server: the coordinator's way to run a function there, inside its transaction. An
 -- INSERT through a postgres_fdw foreign table over this view runs the call and returns its
 -- result (RETURNING sees the row the INSTEAD OF trigger returns). Never holds a row.
@@ -25,10 +36,7 @@ BEGIN
     WHEN 'status' THEN
         NEW.result := pg_catalog.jsonb_build_object(
             'version', (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'reliability'),
-            'has_rows', EXISTS (SELECT FROM reliability.machines) OR EXISTS (SELECT FROM reliability.observations)
-                        OR EXISTS (SELECT FROM reliability.interruptions) OR EXISTS (SELECT FROM reliability.ratings)
-                        OR EXISTS (SELECT FROM reliability.deploy_attempts) OR EXISTS (SELECT FROM reliability.blacklist)
-                        OR EXISTS (SELECT FROM reliability.scores) OR EXISTS (SELECT FROM reliability.history),
+            'has_rows', reliability._holds_rows(),
             'distributed', EXISTS (SELECT FROM reliability._shards));
     WHEN 'configure' THEN
         -- Remote scans run as cursors: plan them for every row (sharding.md, trap 2).
@@ -336,10 +344,7 @@ BEGIN
     IF EXISTS (SELECT FROM reliability._shards) THEN
         RAISE EXCEPTION 'distribute: this database is already a coordinator' USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    IF EXISTS (SELECT FROM reliability.machines) OR EXISTS (SELECT FROM reliability.observations)
-       OR EXISTS (SELECT FROM reliability.interruptions) OR EXISTS (SELECT FROM reliability.ratings)
-       OR EXISTS (SELECT FROM reliability.deploy_attempts) OR EXISTS (SELECT FROM reliability.blacklist)
-       OR EXISTS (SELECT FROM reliability.scores) OR EXISTS (SELECT FROM reliability.history) THEN
+    IF reliability._holds_rows() THEN
         RAISE EXCEPTION 'distribute: the extension''s tables hold rows' USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Distribute an empty database, then load it through the coordinator.';
     END IF;

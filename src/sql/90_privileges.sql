@@ -75,6 +75,7 @@ REVOKE ALL ON FUNCTION reliability._settings_check_horizon() FROM PUBLIC;
 -- Shards (SPEC §12): distribute() and what it sets up are for the extension's owner.
 REVOKE ALL ON FUNCTION reliability.distribute(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._remote_call() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._holds_rows() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._on_every_shard(text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._set_server_option(name, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._machines_to_shards() FROM PUBLIC;
