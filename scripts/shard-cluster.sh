@@ -12,6 +12,7 @@
 #   scripts/shard-cluster.sh psql DIR K [ARGS]   psql into shard K's database
 #
 # The shard servers run as the postgres user when called as root. DIR/ports lists their ports.
+# RELIABILITY_VERSION=X (up, coordinator): create the extension at version X, not the default.
 set -euo pipefail
 caller_dir=$PWD
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" >/dev/null   # (cd's to the repository)
@@ -35,6 +36,7 @@ stop_one() {
     run_as_owner "$PG_BINDIR/pg_ctl" -D "$1/shard$2" -m fast -w -t 60 stop >/dev/null
 }
 
+version_clause=${RELIABILITY_VERSION:+" VERSION '$RELIABILITY_VERSION'"}
 cmd=${1:-}
 [ $# -ge 2 ] && set -- "$1" "$(absolute "$2")" "${@:3}"
 case "$cmd" in
@@ -52,7 +54,7 @@ up)
         run_as_owner bash -c "printf '%s\n' 'fsync = off' 'max_connections = 40' 'shared_buffers = 64MB' >>'$dir/shard$k/postgresql.conf'"
         start_one "$dir" "$k"
         psql -X -q -h "$dir" -p "$port" -U postgres -d postgres -c 'CREATE DATABASE shard' >/dev/null
-        shard_psql "$dir" "$k" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION reliability' >/dev/null
+        shard_psql "$dir" "$k" -c 'SET client_min_messages = warning' -c "CREATE EXTENSION reliability$version_clause" >/dev/null
     done
     echo "shard-cluster: $n shard servers in $dir on ports $(paste -sd, "$dir/ports")"
     ;;
@@ -62,7 +64,7 @@ coordinator)
         -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
     {
         echo "SET client_min_messages = warning;"
-        echo "CREATE EXTENSION reliability;"
+        echo "CREATE EXTENSION reliability$version_clause;"
         echo "CREATE EXTENSION postgres_fdw;"
         servers=()
         k=0

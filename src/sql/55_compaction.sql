@@ -163,7 +163,8 @@ $$;
 COMMENT ON FUNCTION reliability._lock_time_partitioned() IS
     'Internal: locks observations and interruptions in ACCESS EXCLUSIVE mode without deadlocking with a writer of both.';
 
-CREATE FUNCTION reliability.compact(before date) RETURNS bigint
+-- compact() on this database alone (on a server of a coordinator: the coordinator's call).
+CREATE FUNCTION reliability._compact_here(before date) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     st reliability.settings;
@@ -180,9 +181,6 @@ BEGIN
     END IF;
     IF NOT pg_catalog.isfinite(before) THEN
         RAISE EXCEPTION 'before must be finite' USING ERRCODE = 'datetime_field_overflow';
-    END IF;
-    IF reliability._distributed() THEN   -- a coordinator (SPEC §12): each server compacts its rows
-        RETURN reliability._on_every_shard('compact', pg_catalog.jsonb_build_object('before', before));
     END IF;
     SELECT * INTO st FROM reliability.settings;
     latest := reliability._utc_day(reliability.sub_fixed(reliability.sub_fixed(pg_catalog.now(), st.score_window), st.max_gap));
@@ -220,6 +218,23 @@ BEGIN
     SET LOCAL session_replication_role = origin;
     UPDATE reliability.retention r SET compacted_before = before;
     RETURN deleted_observations + deleted_interruptions;
+END
+$$;
+COMMENT ON FUNCTION reliability._compact_here(date) IS
+    'Internal: compact() on this database''s own rows.';
+
+CREATE FUNCTION reliability.compact(before date) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF reliability._distributed() THEN   -- a coordinator (SPEC §12): each server compacts (and checks) its rows
+        RETURN reliability._on_every_shard('compact', pg_catalog.jsonb_build_object('before', before));
+    END IF;
+    IF EXISTS (SELECT FROM reliability._coordinated) THEN
+        RAISE EXCEPTION 'compact: this database is a server of a coordinator' USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'The coordinator''s readers must learn the new compaction horizon, or they would read raw rows that are gone.',
+            HINT = 'Run reliability.compact() on the coordinator: it compacts every server.';
+    END IF;
+    RETURN reliability._compact_here(before);
 END
 $$;
 COMMENT ON FUNCTION reliability.compact(date) IS

@@ -17,6 +17,29 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION reliability._holds_rows() IS 'Internal: whether any data table of the extension holds a row.';
 
+-- Coordinator: the name of its foreign table over one server's relation (calls, settings,
+-- retention, reliability, machines).
+CREATE FUNCTION reliability._shard_table(remainder integer, relation text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.format('_shard%s_%s', remainder, relation);
+END;
+COMMENT ON FUNCTION reliability._shard_table(integer, text) IS 'Internal (coordinator): the name of its foreign table over a server''s relation.';
+
+-- Coordinator: a foreign table over reliability.<remote> on a server, made a member of the
+-- extension. shape is its column list in parentheses or a PARTITION OF clause.
+CREATE FUNCTION reliability._create_foreign_member(local_name text, shape text, server text, remote text,
+                                                   more_options text DEFAULT '') RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I %s SERVER %I OPTIONS (schema_name %L, table_name %L%s)',
+                              local_name, shape, server, 'reliability', remote, more_options);
+    EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', local_name);
+END
+$$;
+COMMENT ON FUNCTION reliability._create_foreign_member(text, text, text, text, text) IS
+    'Internal (distribute()): a foreign table over a server''s relation, as a member of the extension.';
+
 -- Every server: the coordinator's way to run a function there, inside its transaction. An
 -- INSERT through a postgres_fdw foreign table over this view runs the call and returns its
 -- result (RETURNING sees the row the INSTEAD OF trigger returns). Never holds a row.
@@ -37,18 +60,20 @@ BEGIN
         NEW.result := pg_catalog.jsonb_build_object(
             'version', (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'reliability'),
             'has_rows', reliability._holds_rows(),
-            'distributed', EXISTS (SELECT FROM reliability._shards));
+            'distributed', EXISTS (SELECT FROM reliability._shards),
+            'coordinated', EXISTS (SELECT FROM reliability._coordinated));
     WHEN 'configure' THEN
         -- Remote scans run as cursors: plan them for every row (sharding.md, trap 2).
         EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I SET cursor_tuple_fraction = 1',
                                   current_user, pg_catalog.current_database());
+        INSERT INTO reliability._coordinated DEFAULT VALUES ON CONFLICT DO NOTHING;
         NEW.result := 'true'::jsonb;
     WHEN 'refresh' THEN
         NEW.result := pg_catalog.to_jsonb(reliability.refresh((a OPERATOR(pg_catalog.->>) 'as_of')::timestamptz));
     WHEN 'rebuild' THEN
         NEW.result := pg_catalog.to_jsonb(reliability.rebuild((a OPERATOR(pg_catalog.->>) 'as_of')::timestamptz));
     WHEN 'compact' THEN
-        NEW.result := pg_catalog.to_jsonb(reliability.compact((a OPERATOR(pg_catalog.->>) 'before')::date));
+        NEW.result := pg_catalog.to_jsonb(reliability._compact_here((a OPERATOR(pg_catalog.->>) 'before')::date));
     ELSE
         RAISE EXCEPTION 'reliability: unknown remote call %', pg_catalog.quote_literal(NEW.call)
             USING ERRCODE = 'invalid_parameter_value';
@@ -68,6 +93,17 @@ CREATE TABLE reliability._shards (
 );
 COMMENT ON TABLE reliability._shards IS
     'Internal (SPEC §12): on a coordinator, the foreign server that holds each hash partition of the per-machine tables; empty elsewhere.';
+
+-- A server of a coordinator, marked by the coordinator's 'configure' call. Its compact() then
+-- runs only through the coordinator, whose readers must learn the new horizon (they would read
+-- raw rows that are gone), and a second coordinator is refused. Dumped with the server's rows.
+CREATE TABLE reliability._coordinated (
+    one_row boolean PRIMARY KEY DEFAULT true CONSTRAINT _coordinated_one_row CHECK (one_row),
+    since   timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE reliability._coordinated IS
+    'Internal (SPEC §12): one row on a server of a coordinator, written by distribute() there; empty elsewhere.';
+SELECT pg_catalog.pg_extension_config_dump('reliability._coordinated', '');
 
 -- SECURITY DEFINER: partition_by_time() asks it with the caller's rights, who need not read _shards.
 CREATE FUNCTION reliability._distributed() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE
@@ -92,7 +128,7 @@ BEGIN
                          ELSE pg_catalog.min(r.materialized_before) END,
                     pg_catalog.max(r.compacted_before)
                FROM (' || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM reliability.%I',
-                                                                          '_shard' || s.remainder || '_retention'),
+                                                                          reliability._shard_table(s.remainder, 'retention')),
                                                         ' UNION ALL ' ORDER BY s.remainder)
                              FROM reliability._shards s) || ') r'
        INTO materialized, compacted;
@@ -113,7 +149,7 @@ DECLARE
 BEGIN
     FOR shard IN SELECT s.remainder FROM reliability._shards s ORDER BY s.remainder LOOP
         EXECUTE pg_catalog.format('INSERT INTO reliability.%I (call, args) VALUES ($1, $2) RETURNING result',
-                                  '_shard' || shard.remainder || '_calls')
+                                  reliability._shard_table(shard.remainder, 'calls'))
            INTO one USING call, args;
         total := total OPERATOR(pg_catalog.+) COALESCE(one::text::bigint, 0);
     END LOOP;
@@ -143,7 +179,7 @@ BEGIN
            || pg_catalog.string_agg(
                   pg_catalog.format('(SELECT * FROM reliability.%I r WHERE %s AND NOT r.blacklisted AND ($3 OR NOT r.stale)'
                                     ' AND ($2 IS NULL OR r.tier = ANY ($2)) ORDER BY %s LIMIT $4)',
-                                    '_shard' || s.remainder || '_reliability',
+                                    reliability._shard_table(s.remainder, 'reliability'),
                                     CASE WHEN unscored THEN 'r.score IS NULL'
                                          ELSE 'r.score >= GREATEST($1, $5) AND r.score <= $6' END,
                                     CASE WHEN unscored THEN 'r.machine_id DESC'
@@ -220,7 +256,7 @@ BEGIN
      WHERE a.attrelid OPERATOR(pg_catalog.=) 'reliability.settings'::pg_catalog.regclass
        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
     FOR shard IN SELECT s.remainder FROM reliability._shards s ORDER BY s.remainder LOOP
-        EXECUTE pg_catalog.format('UPDATE reliability.%I SET %s', '_shard' || shard.remainder || '_settings', assignments)
+        EXECUTE pg_catalog.format('UPDATE reliability.%I SET %s', reliability._shard_table(shard.remainder, 'settings'), assignments)
           USING st;
     END LOOP;
 END
@@ -360,38 +396,32 @@ BEGIN
         PERFORM reliability._set_server_option(server_name, o.option, o.value)
            FROM (VALUES ('extensions', 'reliability'), ('async_capable', 'true'), ('batch_size', '1000'),
                         ('fetch_size', '10000')) AS o(option, value);
-        EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I (machine_id bigint, call text, args jsonb, result jsonb) '
-                                  'SERVER %I OPTIONS (schema_name %L, table_name %L)',
-                                  '_shard' || i || '_calls', server_name, 'reliability', '_remote_calls');
-        EXECUTE pg_catalog.format('INSERT INTO reliability.%I (call) VALUES (%L) RETURNING result', '_shard' || i || '_calls', 'status')
+        PERFORM reliability._create_foreign_member(reliability._shard_table(i, 'calls'),
+                                                   '(machine_id bigint, call text, args jsonb, result jsonb)', server_name, '_remote_calls');
+        EXECUTE pg_catalog.format('INSERT INTO reliability.%I (call) VALUES (%L) RETURNING result', reliability._shard_table(i, 'calls'), 'status')
            INTO status;
         IF (status OPERATOR(pg_catalog.->>) 'version') IS DISTINCT FROM version THEN
             RAISE EXCEPTION 'distribute: server "%" has reliability %, this database %', server_name,
                 COALESCE(status OPERATOR(pg_catalog.->>) 'version', 'not installed'), version
                 USING ERRCODE = 'object_not_in_prerequisite_state';
         END IF;
-        IF (status OPERATOR(pg_catalog.->>) 'has_rows')::boolean OR (status OPERATOR(pg_catalog.->>) 'distributed')::boolean THEN
+        IF (status OPERATOR(pg_catalog.->>) 'has_rows')::boolean OR (status OPERATOR(pg_catalog.->>) 'distributed')::boolean
+           OR (status OPERATOR(pg_catalog.->>) 'coordinated')::boolean THEN
             RAISE EXCEPTION 'distribute: server "%" is not empty', server_name USING ERRCODE = 'object_not_in_prerequisite_state',
-                HINT = 'A server must hold no row of the extension''s tables, and not be a coordinator itself.';
+                HINT = 'A server must hold no row of the extension''s tables, and be neither a coordinator nor the server of one.';
         END IF;
-        EXECUTE pg_catalog.format('INSERT INTO reliability.%I (call) VALUES (%L)', '_shard' || i || '_calls', 'configure');
-        EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I (%s) SERVER %I OPTIONS (schema_name %L, table_name %L)',
-                                  '_shard' || i || '_settings', reliability._column_definitions('reliability.settings'),
-                                  server_name, 'reliability', 'settings');
-        EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_calls');
-        EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_settings');
-        EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I (%s) SERVER %I OPTIONS (schema_name %L, table_name %L)',
-                                  '_shard' || i || '_retention', reliability._column_definitions('reliability.retention'),
-                                  server_name, 'reliability', 'retention');
-        EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_retention');
+        EXECUTE pg_catalog.format('INSERT INTO reliability.%I (call) VALUES (%L)', reliability._shard_table(i, 'calls'), 'configure');
+        PERFORM reliability._create_foreign_member(reliability._shard_table(i, r.relation),
+                                                   '(' || reliability._column_definitions(pg_catalog.format('reliability.%I', r.relation)::pg_catalog.regclass) || ')',
+                                                   server_name, r.relation)
+           FROM pg_catalog.unnest(ARRAY['settings', 'retention']) AS r(relation);
         -- The server's own view: it computes blacklisted and stale next to the rows. Remote
         -- estimates here only: with them the planner sends ranked()'s ORDER BY and LIMIT to
         -- the server (its score index) instead of fetching every row to sort it here.
-        EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I (%s) SERVER %I '
-                                  'OPTIONS (schema_name %L, table_name %L, fetch_size %L, use_remote_estimate %L)',
-                                  '_shard' || i || '_reliability', reliability._column_definitions('reliability.machine_reliability'),
-                                  server_name, 'reliability', 'machine_reliability', '1000', 'true');
-        EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_reliability');
+        PERFORM reliability._create_foreign_member(reliability._shard_table(i, 'reliability'),
+                                                   '(' || reliability._column_definitions('reliability.machine_reliability') || ')',
+                                                   server_name, 'machine_reliability',
+                                                   pg_catalog.format(', fetch_size %L, use_remote_estimate %L', '1000', 'true'));
     END LOOP;
     -- The servers start with this database's settings.
     PERFORM reliability._settings_push(st) FROM reliability.settings st;
@@ -401,10 +431,9 @@ BEGIN
                               reliability._column_definitions('reliability.machines'));
     ALTER EXTENSION reliability ADD TABLE reliability._shard_machines;
     FOR i IN 0 .. n OPERATOR(pg_catalog.-) 1 LOOP
-        EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I PARTITION OF reliability._shard_machines '
-                                  'FOR VALUES WITH (MODULUS %s, REMAINDER %s) SERVER %I OPTIONS (schema_name %L, table_name %L)',
-                                  '_shard' || i || '_machines', n, i, servers[i OPERATOR(pg_catalog.+) 1], 'reliability', 'machines');
-        EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', '_shard' || i || '_machines');
+        PERFORM reliability._create_foreign_member(reliability._shard_table(i, 'machines'),
+                                                   pg_catalog.format('PARTITION OF reliability._shard_machines FOR VALUES WITH (MODULUS %s, REMAINDER %s)', n, i),
+                                                   servers[i OPERATOR(pg_catalog.+) 1], 'machines');
     END LOOP;
 
     -- The views and SQL functions bound to the per-machine tables (BEGIN ATOMIC bodies, row
@@ -491,10 +520,9 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER TABLE reliability.%I RENAME TO %I', '_new_' || t, t);
         EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD TABLE reliability.%I', t);
         FOR i IN 0 .. n OPERATOR(pg_catalog.-) 1 LOOP
-            EXECUTE pg_catalog.format('CREATE FOREIGN TABLE reliability.%I PARTITION OF reliability.%I '
-                                      'FOR VALUES WITH (MODULUS %s, REMAINDER %s) SERVER %I OPTIONS (schema_name %L, table_name %L)',
-                                      t || '_shard' || i, t, n, i, servers[i OPERATOR(pg_catalog.+) 1], 'reliability', t);
-            EXECUTE pg_catalog.format('ALTER EXTENSION reliability ADD FOREIGN TABLE reliability.%I', t || '_shard' || i);
+            PERFORM reliability._create_foreign_member(t || '_shard' || i,
+                                                       pg_catalog.format('PARTITION OF reliability.%I FOR VALUES WITH (MODULUS %s, REMAINDER %s)', t, n, i),
+                                                       servers[i OPERATOR(pg_catalog.+) 1], t);
         END LOOP;
         FOR statement IN SELECT reliability._grants(saved.acl, 'TABLE', pg_catalog.format('reliability.%I', t)) LOOP
             EXECUTE statement;
@@ -527,7 +555,7 @@ BEGIN
     -- The view: every server's own rows (blacklisted and stale computed there, next to the rows
     -- they read, instead of a remote query per machine from here).
     EXECUTE 'CREATE OR REPLACE VIEW reliability.machine_reliability AS '
-            || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM reliability.%I', '_shard' || s.remainder || '_reliability'),
+            || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM reliability.%I', reliability._shard_table(s.remainder, 'reliability')),
                                              ' UNION ALL ' ORDER BY s.remainder)
                   FROM reliability._shards s);
 

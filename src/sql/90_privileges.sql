@@ -60,6 +60,7 @@ REVOKE ALL ON FUNCTION reliability._rollup_final(internal) FROM PUBLIC;
 -- results (score(), daily_uptime(), compacted_before()) and holds only two dates.
 GRANT SELECT ON reliability.retention TO PUBLIC;
 REVOKE ALL ON FUNCTION reliability.compact(date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._compact_here(date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._time_partitions(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._compact_rows(regclass, name, timestamptz, timestamptz, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._lock_time_partitioned() FROM PUBLIC;
@@ -84,3 +85,5 @@ REVOKE ALL ON FUNCTION reliability._settings_to_shards() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._column_definitions(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._grants(aclitem[], text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_from_shards() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._shard_table(integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._create_foreign_member(text, text, text, text, text) FROM PUBLIC;

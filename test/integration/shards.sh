@@ -75,6 +75,10 @@ state=$(sqlstate_of "$REFUSED" "SELECT reliability.distribute(ARRAY['shard_1'])"
 [ "$state" = 55000 ] && [ "$(catalog_of "$REFUSED")" = "$before" ] && ok "distribute() over a server with rows is 55000, nothing changed" \
     || not_ok "distribute() over a server with rows: $state"
 cluster psql "$SHARDS" 1 -c "DELETE FROM reliability.machines" >/dev/null
+# Empty again, but the server of the first coordinator: a second one would share its rows.
+state=$(sqlstate_of "$REFUSED" "SELECT reliability.distribute(ARRAY['shard_1'])")
+[ "$state" = 55000 ] && [ "$(catalog_of "$REFUSED")" = "$before" ] && ok "distribute() over an empty server of another coordinator is 55000, nothing changed" \
+    || not_ok "distribute() over another coordinator's server: $state"
 for bad in "ARRAY['no_such_server']::text[]:42704" "ARRAY['shard_1', 'shard_1']:22023" "ARRAY[]::text[]:22023" "NULL:22004"; do
     state=$(sqlstate_of "$REFUSED" "SELECT reliability.distribute(${bad%:*})")
     [ "$state" = "${bad##*:}" ] && ok "distribute(${bad%:*}) is ${bad##*:}" || not_ok "distribute(${bad%:*}): $state, expected ${bad##*:}"
@@ -267,6 +271,11 @@ check "shard 2 back: the coordinator's cache still exact" "$(cache_problems "$DB
 # reader must still agree, reading history where the raw rows are gone, and refuse the same.
 for db in "$SINGLE" "$DB"; do q_in "$db" -c "UPDATE reliability.settings SET score_window = interval '1 day'" >/dev/null; done
 BEFORE=$(q -c "SELECT reliability._utc_day(reliability.sub_fixed(reliability.sub_fixed(now(), st.score_window), st.max_gap)) FROM reliability.settings st")
+# On a server alone it is refused: the coordinator's readers would not learn the horizon.
+state=$(cluster psql "$SHARDS" 1 -v VERBOSITY=verbose -c "SELECT reliability.compact('$BEFORE')" 2>&1 >/dev/null | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p')
+horizon=$(cluster psql "$SHARDS" 1 -Atc "SELECT coalesce(compacted_before::text, 'none') FROM reliability.retention")
+[ "$state" = 55000 ] && [ "$horizon" = none ] && ok "compact() on a server alone is 55000, nothing compacted" \
+    || not_ok "compact() on a server alone: '$state', horizon $horizon"
 deleted_single=$(q_in "$SINGLE" -c "SELECT reliability.compact('$BEFORE')")
 deleted=$(q -c "SELECT reliability.compact('$BEFORE')")
 [ "$deleted" = "$deleted_single" ] && [ "$deleted" -gt 0 ] \

@@ -41,6 +41,30 @@ SELECT count(*) AS rows_in_view FROM reliability._remote_calls;
 \set VERBOSITY sqlstate
 INSERT INTO reliability._remote_calls (call) VALUES ('drop everything');  -- 22023
 INSERT INTO reliability._remote_calls (call) VALUES (NULL);               -- 22023
+\set VERBOSITY default
+
+-- 'configure' marks this database as a server of a coordinator: its status says so (a second
+-- coordinator refuses it), and compact() then runs only through the coordinator's call. In a
+-- transaction rolled back: the compaction would delete other tests' rows.
+BEGIN;
+SELECT count(*) AS marked FROM reliability._coordinated;
+INSERT INTO reliability._remote_calls (call) VALUES ('configure');
+INSERT INTO reliability._remote_calls (call) VALUES ('configure');       -- again: still one mark
+SELECT count(*) AS marked FROM reliability._coordinated;
+INSERT INTO reliability._remote_calls (call) VALUES ('status') RETURNING result -> 'coordinated' AS coordinated;
+SAVEPOINT marked;
+SELECT reliability.compact((now() - interval '40 days')::date);         -- 55000
+ROLLBACK TO marked;
+SELECT reliability.compacted_before() AS compacted_before;
+INSERT INTO reliability._remote_calls (call, args) VALUES ('compact', jsonb_build_object('before', (now() - interval '40 days')::date))
+RETURNING result::text::bigint >= 0 AS compacted;
+SELECT reliability.compacted_before() = (now() - interval '40 days')::date AS compacted_through_the_call;
+\set VERBOSITY sqlstate
+INSERT INTO reliability._remote_calls (call, args) VALUES ('compact', '{}');  -- 22004
+\set VERBOSITY default
+ROLLBACK;
+SELECT count(*) AS marked FROM reliability._coordinated;
+\set VERBOSITY sqlstate
 
 -- Neither distribute() nor the view is for PUBLIC.
 CREATE ROLE regress_shard_user;
