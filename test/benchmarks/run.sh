@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, one command (not part of scripts/test.sh: benchmarks measure, tests check):
 #
-#   bash test/benchmarks/run.sh            # all ten, about 88 minutes on 2 cores
-#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history, compact, observe, list, api, shards
+#   bash test/benchmarks/run.sh            # all eleven, about 92 minutes on 2 cores
+#   bash test/benchmarks/run.sh core       # only the named ones: core, uptime, scores, cache, history, compact, observe, list, api, shards, wal
 #
 #   core    Google Benchmark micro-benchmarks of the pure C++ core (core_bench.cpp)
 #   uptime  the uptime aggregates against the plain-SQL way and the count(*) floor
@@ -28,10 +28,12 @@
 #   shards  a coordinator over 2 shard servers on this machine against a single database
 #           (SPEC §12): fleet-wide availability pushed to the shards, a 100,000-row poll cycle
 #           at batch_size 1000 and 10000, the list and report() (bench_shards.sh, about 3 minutes)
+#   wal     WAL a polled row while windows fill: with the triggers and the score index, the
+#           trigger-less twin, and with the score index dropped (bench_wal_index.sh, about 4 minutes)
 # Results, with the figures of the last run and how to read them: docs/BENCHMARKS.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-which=${*:-core uptime scores cache history compact observe list api shards}
+which=${*:-core uptime scores cache history compact observe list api shards wal}
 for b in $which; do
     echo "=== benchmark: $b"
     case $b in
@@ -64,6 +66,9 @@ for b in $which; do
         shards)
             build_and_install_extension >/dev/null
             bash test/benchmarks/bench_shards.sh ;;
-        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history, compact, observe, list, api, shards)" >&2; exit 2 ;;
+        wal)
+            build_and_install_extension >/dev/null
+            bash test/benchmarks/bench_wal_index.sh ;;
+        *) echo "unknown benchmark: $b (core, uptime, scores, cache, history, compact, observe, list, api, shards, wal)" >&2; exit 2 ;;
     esac
 done
