@@ -10,17 +10,27 @@ createdb fleet
 # bench.obs_plain, the twin with the same columns, keys, foreign key and rows.
 q -v fleet="$machines" -v history="$history" -f "$here/bench_cache_engine_fleet.sql" >/dev/null
 
+datadir=$(q -At -c 'SHOW data_directory')
+out=$(mktemp -d)
 batch() {  # label table: one CHECKPOINT, then the cycles; prints "label cycle bytes" lines
     local label=$1 table=$2 k
     {
         echo 'CHECKPOINT;'
+        echo 'SELECT pg_current_wal_insert_lsn() AS b0 \gset'
         for k in $(seq 1 "$cycles"); do
             echo 'SELECT pg_current_wal_insert_lsn() AS l0 \gset'
             echo "INSERT INTO $table (machine_id, observed_at, online) SELECT m, now(), random() < 0.97 FROM generate_series(1, $machines) m;"
             echo "SELECT '$label', $k, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), :'l0')::bigint;"
         done
+        echo "SELECT 'LSN', :'b0', pg_current_wal_insert_lsn();"
         echo 'SELECT pg_stat_force_next_flush() \g /dev/null'
-    } | q -At -F ' '
+    } | q -At -F ' ' >"$out/$label"
+    grep -v '^LSN' "$out/$label"
+    local l0 l1
+    read -r _ l0 l1 < <(grep '^LSN' "$out/$label")
+    # Where the bytes go, full-page images left out: "type records bytes" a polled row.
+    "$PG_BINDIR/pg_waldump" --stats=record -p "$datadir/pg_wal" -s "$l0" -e "$l1" 2>/dev/null |
+        awk -v rows=$((machines * cycles)) '{ gsub(/\([^)]*\)/, "") } $1 ~ /\// && $2 ~ /^[0-9]+$/ { printf "%s %.2f %.0f\n", $1, $2 / rows, $3 / rows }' >"$out/$label.types"
 }
 hot() {  # updates of reliability.scores so far, and how many were HOT
     q -At -F ' ' -c "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'reliability.scores'::regclass"
@@ -60,5 +70,13 @@ INSERT (commit included). Order: with the triggers and \`scores_score_idx\`, the
 | triggers, score index dropped | $(printf '%.0f' "$tu") | $(ratio "$tu" "$tp")× | $(all unindexed) | $(pct $((h2 - h1)) $((u2 - u1))) % |
 
 Cached rows that differ from \`score(machine_id, computed_at)\` afterwards: $wrong.
+
+Where the bytes go, a polled row over all $cycles cycles of each batch (\`pg_waldump --stats=record\`, record sizes
+without the full-page images; types under 0.02 records a row left out):
+
+| record type | score indexed: records | bytes | twin: records | bytes | index dropped: records | bytes |
+|---|---:|---:|---:|---:|---:|---:|
+$(join -a1 -a2 -e 0 -o auto <(join -a1 -a2 -e 0 -o auto <(sort "$out/indexed.types") <(sort "$out/twin.types")) <(sort "$out/unindexed.types") |
+    awk '$2 >= 0.02 || $4 >= 0.02 || $6 >= 0.02 { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }')
 MD
-rm -f /tmp/bench_wal_index.$$
+rm -rf /tmp/bench_wal_index.$$ "$out"
