@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <string>
 
@@ -112,6 +113,22 @@ bool run(F&& f, reliability::ErrorKind& kind) {
         kind = e.kind();
         return false;
     }
+}
+
+// One input of a harness: any exception that escapes it is a finding. Each harness's
+// LLVMFuzzerTestOneInput is `return fuzz::one_input([&] { ... });`.
+template <typename F>
+int one_input(F&& body) {
+    try {
+        body();
+    } catch (const reliability::Error& e) {
+        std::fprintf(stderr, "unexpected reliability::Error (kind %d): %s\n", static_cast<int>(e.kind()), e.what());
+        std::abort();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "non-reliability exception escaped: %s\n", e.what());
+        std::abort();
+    }
+    return 0;
 }
 
 }  // namespace fuzz

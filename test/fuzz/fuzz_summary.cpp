@@ -31,7 +31,6 @@
 #include "uptime_summary.hpp"
 
 using reliability::Availability;
-using reliability::Error;
 using reliability::ErrorKind;
 using reliability::Micros;
 using reliability::Observation;
@@ -150,16 +149,9 @@ void fuzz_law(const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    try {
+    return fuzz::one_input([&] {
         fuzz_forms(data, size);
         fuzz_combine(data, size);
         fuzz_law(data, size);
-    } catch (const Error& e) {
-        std::fprintf(stderr, "unexpected reliability::Error (kind %d): %s\n", static_cast<int>(e.kind()), e.what());
-        std::abort();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "non-reliability exception escaped: %s\n", e.what());
-        std::abort();
-    }
-    return 0;
+    });
 }

@@ -37,7 +37,6 @@
 #include "observation_set.hpp"
 
 using reliability::Availability;
-using reliability::Error;
 using reliability::ErrorKind;
 using reliability::Micros;
 using reliability::Observation;
@@ -410,14 +409,7 @@ void fuzz_one(const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    try {
+    return fuzz::one_input([&] {
         fuzz_one(data, size);
-    } catch (const Error& e) {
-        std::fprintf(stderr, "unexpected reliability::Error (kind %d): %s\n", static_cast<int>(e.kind()), e.what());
-        std::abort();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "non-reliability exception escaped: %s\n", e.what());
-        std::abort();
-    }
-    return 0;
+    });
 }
