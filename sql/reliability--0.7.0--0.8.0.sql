@@ -280,6 +280,9 @@ BEGIN
     IF EXISTS (SELECT FROM reliability._shards) THEN
         RAISE EXCEPTION 'distribute: this database is already a coordinator' USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    IF EXISTS (SELECT FROM reliability._coordinated) THEN
+        RAISE EXCEPTION 'distribute: this database is a server of a coordinator' USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF reliability._holds_rows() THEN
         RAISE EXCEPTION 'distribute: the extension''s tables hold rows' USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Distribute an empty database, then load it through the coordinator.';
