@@ -217,15 +217,10 @@ CREATE OR REPLACE FUNCTION reliability._settings_push(st reliability.settings) R
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     shard record;
-    assignments text;
 BEGIN
-    SELECT pg_catalog.string_agg(pg_catalog.format('%I = ($1).%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
-      INTO assignments
-      FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid OPERATOR(pg_catalog.=) 'reliability.settings'::pg_catalog.regclass
-       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
     FOR shard IN SELECT s.remainder FROM reliability._shards s ORDER BY s.remainder LOOP
-        EXECUTE pg_catalog.format('UPDATE reliability.%I SET %s', reliability._shard_table(shard.remainder, 'settings'), assignments)
+        EXECUTE pg_catalog.format('UPDATE reliability.%I SET %s', reliability._shard_table(shard.remainder, 'settings'),
+                                  reliability._settings_columns('%I = ($1).%I'))
           USING st;
     END LOOP;
 END
@@ -498,10 +493,51 @@ BEGIN
 END
 $$;
 
+-- The settings columns listed once (by the table): the functions that copy the row build their statements from it.
+CREATE FUNCTION reliability._settings_columns(pattern text) RETURNS text LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT pg_catalog.string_agg(pg_catalog.format(pattern, a.attname, a.attname), ', ' ORDER BY a.attnum)
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) 'reliability.settings'::pg_catalog.regclass
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+       AND a.attname OPERATOR(pg_catalog.<>) 'singleton';
+END;
+COMMENT ON FUNCTION reliability._settings_columns(text) IS 'Internal: the settings columns through a format() pattern, for the statements that copy the row.';
+
+CREATE OR REPLACE FUNCTION reliability._settings_merge_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT FROM reliability.settings) THEN
+        EXECUTE 'UPDATE reliability.settings SET ' || reliability._settings_columns('%I = ($1).%I') USING NEW;
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability._settings_copy_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE pg_catalog.format('INSERT INTO reliability.settings (%s) VALUES (%s)',
+                              reliability._settings_columns('%I'), reliability._settings_columns('($1).%I'))
+      USING NEW;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION reliability._settings_copy_sync() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE 'UPDATE reliability._settings_copy SET ' || reliability._settings_columns('%I = ($1).%I') USING NEW;
+    RETURN NULL;
+END
+$$;
+
 REVOKE ALL ON TABLE reliability._coordinated FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._compact_here(date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._shard_table(integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._create_foreign_member(text, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_columns(text) FROM PUBLIC;
 
 -- A coordinator: its servers are marked as a fresh distribute() marks them. They must be
 -- updated first (docs/SHARDS.md, "Updating"): a server still at 0.7.0 could not be marked.

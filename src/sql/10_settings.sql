@@ -120,25 +120,26 @@ COMMENT ON COLUMN reliability.settings.deploy_severe_blacklist_for IS 'How long 
 
 INSERT INTO reliability.settings DEFAULT VALUES;
 
+-- The settings columns but the row's key, each put through pattern (a format() string whose
+-- %I take the column's name): '%I = ($1).%I' assigns a row given as $1. The functions that copy the row
+-- build their statements with it, so the table is the one place that lists the columns.
+CREATE FUNCTION reliability._settings_columns(pattern text) RETURNS text LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT pg_catalog.string_agg(pg_catalog.format(pattern, a.attname, a.attname), ', ' ORDER BY a.attnum)
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) 'reliability.settings'::pg_catalog.regclass
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+       AND a.attname OPERATOR(pg_catalog.<>) 'singleton';
+END;
+COMMENT ON FUNCTION reliability._settings_columns(text) IS 'Internal: the settings columns through a format() pattern, for the statements that copy the row.';
+
 -- Keep exactly one row: a second INSERT (as a pg_dump restore does, after CREATE EXTENSION
 -- made the default row) updates the existing row instead; DELETE and TRUNCATE are refused.
 CREATE FUNCTION reliability._settings_merge_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF EXISTS (SELECT FROM reliability.settings) THEN
-        UPDATE reliability.settings s SET
-            score_window = NEW.score_window, max_gap = NEW.max_gap,
-            weight_uptime = NEW.weight_uptime, weight_interruption = NEW.weight_interruption,
-            weight_rating = NEW.weight_rating, interruption_horizon = NEW.interruption_horizon,
-            rating_prior_mean = NEW.rating_prior_mean, rating_prior_weight = NEW.rating_prior_weight,
-            min_history = NEW.min_history, tier_excellent = NEW.tier_excellent, tier_good = NEW.tier_good,
-            tier_fair = NEW.tier_fair, stale_after = NEW.stale_after,
-            auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for,
-            deploy_window = NEW.deploy_window, deploy_min_attempts = NEW.deploy_min_attempts,
-            deploy_consecutive_failures = NEW.deploy_consecutive_failures,
-            deploy_failure_rate = NEW.deploy_failure_rate, deploy_blacklist_for = NEW.deploy_blacklist_for,
-            deploy_severe_stages = NEW.deploy_severe_stages,
-            deploy_severe_blacklist_for = NEW.deploy_severe_blacklist_for;
+        EXECUTE 'UPDATE reliability.settings SET ' || reliability._settings_columns('%I = ($1).%I') USING NEW;
         RETURN NULL;
     END IF;
     RETURN NEW;
@@ -182,18 +183,9 @@ INSERT INTO reliability._settings_copy DEFAULT VALUES;
 CREATE FUNCTION reliability._settings_copy_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    INSERT INTO reliability.settings (score_window, max_gap, weight_uptime, weight_interruption, weight_rating,
-                                      interruption_horizon, rating_prior_mean, rating_prior_weight, min_history,
-                                      tier_excellent, tier_good, tier_fair, stale_after, auto_blacklist_below,
-                                      auto_blacklist_for, deploy_window, deploy_min_attempts,
-                                      deploy_consecutive_failures, deploy_failure_rate, deploy_blacklist_for,
-                                      deploy_severe_stages, deploy_severe_blacklist_for)
-    VALUES (NEW.score_window, NEW.max_gap, NEW.weight_uptime, NEW.weight_interruption, NEW.weight_rating,
-            NEW.interruption_horizon, NEW.rating_prior_mean, NEW.rating_prior_weight, NEW.min_history,
-            NEW.tier_excellent, NEW.tier_good, NEW.tier_fair, NEW.stale_after, NEW.auto_blacklist_below,
-            NEW.auto_blacklist_for, NEW.deploy_window, NEW.deploy_min_attempts,
-            NEW.deploy_consecutive_failures, NEW.deploy_failure_rate, NEW.deploy_blacklist_for,
-            NEW.deploy_severe_stages, NEW.deploy_severe_blacklist_for);
+    EXECUTE pg_catalog.format('INSERT INTO reliability.settings (%s) VALUES (%s)',
+                              reliability._settings_columns('%I'), reliability._settings_columns('($1).%I'))
+      USING NEW;
     RETURN NULL;
 END
 $$;
@@ -204,19 +196,7 @@ COMMENT ON FUNCTION reliability._settings_copy_insert() IS 'Internal: an INSERT 
 CREATE FUNCTION reliability._settings_copy_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    UPDATE reliability._settings_copy c SET
-        score_window = NEW.score_window, max_gap = NEW.max_gap,
-        weight_uptime = NEW.weight_uptime, weight_interruption = NEW.weight_interruption,
-        weight_rating = NEW.weight_rating, interruption_horizon = NEW.interruption_horizon,
-        rating_prior_mean = NEW.rating_prior_mean, rating_prior_weight = NEW.rating_prior_weight,
-        min_history = NEW.min_history, tier_excellent = NEW.tier_excellent, tier_good = NEW.tier_good,
-        tier_fair = NEW.tier_fair, stale_after = NEW.stale_after,
-        auto_blacklist_below = NEW.auto_blacklist_below, auto_blacklist_for = NEW.auto_blacklist_for,
-        deploy_window = NEW.deploy_window, deploy_min_attempts = NEW.deploy_min_attempts,
-        deploy_consecutive_failures = NEW.deploy_consecutive_failures,
-        deploy_failure_rate = NEW.deploy_failure_rate, deploy_blacklist_for = NEW.deploy_blacklist_for,
-        deploy_severe_stages = NEW.deploy_severe_stages,
-        deploy_severe_blacklist_for = NEW.deploy_severe_blacklist_for;
+    EXECUTE 'UPDATE reliability._settings_copy SET ' || reliability._settings_columns('%I = ($1).%I') USING NEW;
     RETURN NULL;
 END
 $$;

@@ -248,15 +248,10 @@ CREATE FUNCTION reliability._settings_push(st reliability.settings) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     shard record;
-    assignments text;
 BEGIN
-    SELECT pg_catalog.string_agg(pg_catalog.format('%I = ($1).%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
-      INTO assignments
-      FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid OPERATOR(pg_catalog.=) 'reliability.settings'::pg_catalog.regclass
-       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
     FOR shard IN SELECT s.remainder FROM reliability._shards s ORDER BY s.remainder LOOP
-        EXECUTE pg_catalog.format('UPDATE reliability.%I SET %s', reliability._shard_table(shard.remainder, 'settings'), assignments)
+        EXECUTE pg_catalog.format('UPDATE reliability.%I SET %s', reliability._shard_table(shard.remainder, 'settings'),
+                                  reliability._settings_columns('%I = ($1).%I'))
           USING st;
     END LOOP;
 END

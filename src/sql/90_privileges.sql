@@ -21,6 +21,7 @@ REVOKE ALL ON FUNCTION reliability._update_cache(bigint[], timestamptz, boolean,
 REVOKE ALL ON FUNCTION reliability._statement_begins() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_change_begins() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_copy_insert() FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._settings_columns(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_copy_sync() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_copy_refuse_update() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._data_changed() FROM PUBLIC;
