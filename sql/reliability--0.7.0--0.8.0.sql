@@ -533,11 +533,44 @@ BEGIN
 END
 $$;
 
+-- A coordinator's check after a crash mid-commit (docs/SHARDS.md, "Failures").
+CREATE FUNCTION reliability.shard_mismatches()
+RETURNS TABLE (server name, machine_id bigint, provider text, external_id text, registered_on text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    shard record;
+    n integer;
+BEGIN
+    SELECT pg_catalog.count(*) INTO n FROM reliability._shards;
+    IF n OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION 'shard_mismatches: this database is not a coordinator' USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    FOR shard IN SELECT s.remainder, s.server FROM reliability._shards s ORDER BY s.remainder LOOP
+        RETURN QUERY EXECUTE pg_catalog.format(
+            'SELECT $1, COALESCE(r.machine_id, m.machine_id), COALESCE(r.provider, m.provider), COALESCE(r.external_id, m.external_id),
+                    CASE WHEN m.machine_id IS NULL THEN %L WHEN r.machine_id IS NULL THEN %L ELSE %L END
+               FROM reliability.%I r
+               FULL JOIN (SELECT * FROM reliability.machines c
+                           WHERE pg_catalog.satisfies_hash_partition(%L::pg_catalog.regclass, $2, $3, c.machine_id)) m
+                 ON m.machine_id OPERATOR(pg_catalog.=) r.machine_id
+              WHERE m.machine_id IS NULL OR r.machine_id IS NULL
+                 OR (m.provider, m.external_id) IS DISTINCT FROM (r.provider, r.external_id)
+              ORDER BY 2',
+            'server', 'coordinator', 'both, differently', reliability._shard_table(shard.remainder, 'machines'),
+            'reliability._shard_machines')
+          USING shard.server, n, shard.remainder;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION reliability.shard_mismatches() IS
+    'On a coordinator (SPEC §12): the machines registered on their server only, on the coordinator only, or differently on both (after a crash mid-commit).';
+
 REVOKE ALL ON TABLE reliability._coordinated FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._compact_here(date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._shard_table(integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._create_foreign_member(text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_columns(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability.shard_mismatches() FROM PUBLIC;
 
 -- A coordinator: its servers are marked as a fresh distribute() marks them. They must be
 -- updated first (docs/SHARDS.md, "Updating"): a server still at 0.7.0 could not be marked.

@@ -305,6 +305,41 @@ $$;
 COMMENT ON FUNCTION reliability._rate_distributed(bigint, text, integer, text, double precision, text) IS
     'Internal (coordinator): rate() without ON CONFLICT, which postgres_fdw cannot run.';
 
+-- Coordinator: the machines whose registration differs between the coordinator and the server
+-- that holds them, after a crash mid-commit (postgres_fdw has no two-phase commit;
+-- docs/SHARDS.md, "Failures"): registered on the server only, on the coordinator only, or on
+-- both with another provider or external id. Reads every server's machines.
+CREATE FUNCTION reliability.shard_mismatches()
+RETURNS TABLE (server name, machine_id bigint, provider text, external_id text, registered_on text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    shard record;
+    n integer;
+BEGIN
+    SELECT pg_catalog.count(*) INTO n FROM reliability._shards;
+    IF n OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION 'shard_mismatches: this database is not a coordinator' USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    FOR shard IN SELECT s.remainder, s.server FROM reliability._shards s ORDER BY s.remainder LOOP
+        RETURN QUERY EXECUTE pg_catalog.format(
+            'SELECT $1, COALESCE(r.machine_id, m.machine_id), COALESCE(r.provider, m.provider), COALESCE(r.external_id, m.external_id),
+                    CASE WHEN m.machine_id IS NULL THEN %L WHEN r.machine_id IS NULL THEN %L ELSE %L END
+               FROM reliability.%I r
+               FULL JOIN (SELECT * FROM reliability.machines c
+                           WHERE pg_catalog.satisfies_hash_partition(%L::pg_catalog.regclass, $2, $3, c.machine_id)) m
+                 ON m.machine_id OPERATOR(pg_catalog.=) r.machine_id
+              WHERE m.machine_id IS NULL OR r.machine_id IS NULL
+                 OR (m.provider, m.external_id) IS DISTINCT FROM (r.provider, r.external_id)
+              ORDER BY 2',
+            'server', 'coordinator', 'both, differently', reliability._shard_table(shard.remainder, 'machines'),
+            'reliability._shard_machines')
+          USING shard.server, n, shard.remainder;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION reliability.shard_mismatches() IS
+    'On a coordinator (SPEC §12): the machines registered on their server only, on the coordinator only, or differently on both (after a crash mid-commit).';
+
 CREATE FUNCTION reliability._set_server_option(server name, option text, value text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -76,6 +76,7 @@ REVOKE ALL ON FUNCTION reliability._retention_refuse_removal() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_check_horizon() FROM PUBLIC;
 -- Shards (SPEC §12): distribute() and what it sets up are for the extension's owner.
 REVOKE ALL ON FUNCTION reliability.distribute(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability.shard_mismatches() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._remote_call() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._holds_rows() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._on_every_shard(text, jsonb) FROM PUBLIC;

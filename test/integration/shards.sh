@@ -376,6 +376,10 @@ if [ "$sleeping" = 1 ] && [ -n "$victim" ]; then
     for k in 1 2; do expected=$((expected + $(cluster psql "$SHARDS" "$k" -Atc "SELECT count(*) FROM reliability.machines WHERE external_id = 'crash-1'"))); done
     [ "$(shards_only | grep -c .)" = "$expected" ] && ok "crash mid-commit: the check lists what the crash left on the shards only ($expected machines)" \
         || not_ok "the check after the crash: $(shards_only)"
+    mismatches=$(q -F ' ' -c "SELECT machine_id, provider, external_id FROM reliability.shard_mismatches() WHERE registered_on = 'server'")
+    [ "$mismatches" = "$(shards_only)" ] && [ "$(q -c "SELECT count(*) FROM reliability.shard_mismatches() WHERE registered_on <> 'server'")" = 0 ] \
+        && ok "crash mid-commit: reliability.shard_mismatches() lists the same machines, registered on their server only" \
+        || not_ok "shard_mismatches(): '$mismatches', the shards' own lists: '$(shards_only)'"
 else
     not_ok "could not catch the coordinator in a COMMIT (shard $first sleeping: $sleeping, backend: $victim)"
 fi
@@ -411,7 +415,19 @@ state=$(sqlstate_of "$DB" "TRUNCATE reliability.machines CASCADE")
 shards_only | while read -r id _; do
     for k in 1 2; do cluster psql "$SHARDS" "$k" -c "DELETE FROM reliability.machines WHERE machine_id = $id" >/dev/null; done
 done
-[ -z "$(shards_only)" ] && ok "the machines the crash left on the shards are removed there" || not_ok "still on the shards only: $(shards_only)"
+[ -z "$(shards_only)" ] && [ "$(q -c "SELECT count(*) FROM reliability.shard_mismatches()")" = 0 ] \
+    && ok "the machines the crash left on the shards are removed there; shard_mismatches() is empty" || not_ok "still on the shards only: $(shards_only)"
+# The other two kinds: a registration lost on its server, and one changed there.
+lost=$(q -c "SELECT min(machine_id) FROM reliability.machines WHERE satisfies_hash_partition('reliability.scores'::regclass, 2, 1, machine_id)")
+changed=$(q -c "SELECT min(machine_id) FROM reliability.machines WHERE satisfies_hash_partition('reliability.scores'::regclass, 2, 0, machine_id)")
+cluster psql "$SHARDS" 2 -c "SET session_replication_role = replica" -c "DELETE FROM reliability.machines WHERE machine_id = $lost" >/dev/null
+cluster psql "$SHARDS" 1 -c "UPDATE reliability.machines SET external_id = 'renamed' WHERE machine_id = $changed" >/dev/null
+got=$(q -F ' ' -c "SELECT server, machine_id, registered_on FROM reliability.shard_mismatches() ORDER BY machine_id")
+want=$(printf '%s\n' "shard_2 $lost coordinator" "shard_1 $changed both, differently" | sort -k2,2n)
+[ "$got" = "$want" ] && ok "shard_mismatches(): a registration lost on its server, and one changed there" || not_ok "shard_mismatches(): '$got', expected '$want'"
+cluster psql "$SHARDS" 1 -c "UPDATE reliability.machines SET external_id = '$(q -c "SELECT external_id FROM reliability.machines WHERE machine_id = $changed")' WHERE machine_id = $changed" >/dev/null
+cluster psql "$SHARDS" 2 -c "INSERT INTO reliability.machines SELECT * FROM (VALUES ($lost, '$(q -c "SELECT provider FROM reliability.machines WHERE machine_id = $lost")', '$(q -c "SELECT external_id FROM reliability.machines WHERE machine_id = $lost")', '$(q -c "SELECT created_at FROM reliability.machines WHERE machine_id = $lost")'::timestamptz)) v" >/dev/null
+[ "$(q -c "SELECT count(*) FROM reliability.shard_mismatches()")" = 0 ] && ok "shard_mismatches() is empty again once both are mended" || not_ok "after mending: $(q -c "SELECT * FROM reliability.shard_mismatches()")"
 q -c "DELETE FROM reliability.machines" >/dev/null
 [ "$(all_rows)" = "0 0" ] && [ "$(q -c "SELECT count(*) FROM reliability.observations")" = 0 ] \
     && ok "DELETE of every machine on the coordinator empties every shard" || not_ok "after DELETE the shards hold: $(all_rows)"

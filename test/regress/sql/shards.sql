@@ -16,6 +16,7 @@ SELECT reliability.distribute(ARRAY[['regress_shard']]);                -- 22023
 SELECT reliability.distribute(ARRAY['regress_shard', 'regress_shard']); -- 22023
 SELECT reliability.distribute(ARRAY['no_such_server']);                 -- 42704
 SELECT reliability.distribute(ARRAY['regress_not_postgres']);           -- 22023
+SELECT * FROM reliability.shard_mismatches();                          -- 55000: not a coordinator
 -- A database with rows: 55000, before any server is reached.
 SELECT reliability.machine('regress-shards', 'm1') > 0 AS registered;
 SELECT reliability.distribute(ARRAY['regress_shard']);                  -- 55000
@@ -73,6 +74,7 @@ CREATE ROLE regress_shard_user;
 SET ROLE regress_shard_user;
 SELECT reliability.distribute(ARRAY['regress_shard']);                  -- 42501
 INSERT INTO reliability._remote_calls (call) VALUES ('status');         -- 42501
+SELECT * FROM reliability.shard_mismatches();                          -- 42501
 RESET ROLE;
 \set VERBOSITY default
 DROP ROLE regress_shard_user;
