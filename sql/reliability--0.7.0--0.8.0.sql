@@ -39,6 +39,16 @@ $$;
 COMMENT ON FUNCTION reliability._create_foreign_member(text, text, text, text, text) IS
     'Internal (distribute()): a foreign table over a server''s relation, as a member of the extension.';
 
+-- Coordinator: "SELECT * FROM <each server's foreign table over relation> UNION ALL ...", in
+-- server order (the view over the servers' views, the servers' retention rows).
+CREATE FUNCTION reliability._shards_union(relation text) RETURNS text LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM reliability.%I', reliability._shard_table(s.remainder, relation)),
+                                 ' UNION ALL ' ORDER BY s.remainder)
+      FROM reliability._shards s;
+END;
+COMMENT ON FUNCTION reliability._shards_union(text) IS 'Internal (coordinator): the UNION ALL of every server''s foreign table over a relation.';
+
 -- compact() split: the work on this database's rows, and the routing around it.
 CREATE FUNCTION reliability._compact_here(before date) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -155,10 +165,7 @@ BEGIN
     EXECUTE 'SELECT CASE WHEN pg_catalog.bool_or(r.materialized_before IS NULL) THEN NULL
                          ELSE pg_catalog.min(r.materialized_before) END,
                     pg_catalog.max(r.compacted_before)
-               FROM (' || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM reliability.%I',
-                                                                          reliability._shard_table(s.remainder, 'retention')),
-                                                        ' UNION ALL ' ORDER BY s.remainder)
-                             FROM reliability._shards s) || ') r'
+               FROM (' || reliability._shards_union('retention') || ') r'
        INTO materialized, compacted;
     UPDATE reliability.retention r SET materialized_before = materialized, compacted_before = compacted
      WHERE r.materialized_before IS DISTINCT FROM materialized OR r.compacted_before IS DISTINCT FROM compacted;
@@ -452,10 +459,7 @@ BEGIN
 
     -- The view: every server's own rows (blacklisted and stale computed there, next to the rows
     -- they read, instead of a remote query per machine from here).
-    EXECUTE 'CREATE OR REPLACE VIEW reliability.machine_reliability AS '
-            || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM reliability.%I', reliability._shard_table(s.remainder, 'reliability')),
-                                             ' UNION ALL ' ORDER BY s.remainder)
-                  FROM reliability._shards s);
+    EXECUTE 'CREATE OR REPLACE VIEW reliability.machine_reliability AS ' || reliability._shards_union('reliability');
 
     -- rate() without ON CONFLICT DO UPDATE, which postgres_fdw cannot run.
     CREATE OR REPLACE FUNCTION reliability.rate(machine_id bigint, user_id text, stars integer, comment text DEFAULT NULL,
@@ -568,6 +572,7 @@ COMMENT ON FUNCTION reliability.shard_mismatches() IS
 REVOKE ALL ON TABLE reliability._coordinated FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._compact_here(date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._shard_table(integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._shards_union(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._create_foreign_member(text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._settings_columns(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability.shard_mismatches() FROM PUBLIC;

@@ -88,4 +88,5 @@ REVOKE ALL ON FUNCTION reliability._column_definitions(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._grants(aclitem[], text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._retention_from_shards() FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._shard_table(integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION reliability._shards_union(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION reliability._create_foreign_member(text, text, text, text, text) FROM PUBLIC;
