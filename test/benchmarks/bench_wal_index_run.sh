@@ -35,24 +35,20 @@ batch() {  # label table: one CHECKPOINT, then the cycles; prints "label cycle b
 hot() {  # updates of reliability.scores so far, and how many were HOT
     q -At -F ' ' -c "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'reliability.scores'::regclass"
 }
-cached_wrong() {
-    q -At -c "SELECT count(*) FROM reliability.scores s, LATERAL reliability.score(s.machine_id, s.computed_at) f
-               WHERE (s.score, s.uptime, s.tier) IS DISTINCT FROM (f.score, f.uptime, f.tier)"
-}
-: >/tmp/bench_wal_index.$$
 read -r u0 h0 < <(hot)
-batch indexed reliability.observations >>/tmp/bench_wal_index.$$
+batch indexed reliability.observations >>"$out/cycles"
 read -r u1 h1 < <(hot)
-batch twin bench.obs_plain >>/tmp/bench_wal_index.$$
+batch twin bench.obs_plain >>"$out/cycles"
 q -c 'VACUUM reliability.scores' -c 'DROP INDEX reliability.scores_score_idx'
-batch unindexed reliability.observations >>/tmp/bench_wal_index.$$
+batch unindexed reliability.observations >>"$out/cycles"
 read -r u2 h2 < <(hot)
-wrong=$(cached_wrong)
+# bench_cache_engine_check.sql, every machine: each cached row against score(machine_id, computed_at), field for field.
+wrong=$(q -v label=after -v every=1 -f "$here/bench_cache_engine_check.sql" | awk '$1 == "@@@" { print $5 " of " $4 }')
 median() {  # label: median bytes a row of cycles 2..N (no full-page images)
-    awk -v l="$1" -v n="$machines" '$1 == l && $2 > 1 { print $3 / n }' /tmp/bench_wal_index.$$ | med
+    awk -v l="$1" -v n="$machines" '$1 == l && $2 > 1 { print $3 / n }' "$out/cycles" | med
 }
 all() {  # label: bytes a row over every cycle (the first pays the full-page images)
-    awk -v l="$1" -v n="$machines" '$1 == l { s += $3; c++ } END { printf "%.0f", s / (c * n) }' /tmp/bench_wal_index.$$
+    awk -v l="$1" -v n="$machines" '$1 == l { s += $3; c++ } END { printf "%.0f", s / (c * n) }' "$out/cycles"
 }
 ti=$(median indexed) tp=$(median twin) tu=$(median unindexed)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -69,7 +65,7 @@ INSERT (commit included). Order: with the triggers and \`scores_score_idx\`, the
 | trigger-less twin | $(printf '%.0f' "$tp") | 1.00× | $(all twin) | – |
 | triggers, score index dropped | $(printf '%.0f' "$tu") | $(ratio "$tu" "$tp")× | $(all unindexed) | $(pct $((h2 - h1)) $((u2 - u1))) % |
 
-Cached rows that differ from \`score(machine_id, computed_at)\` afterwards: $wrong.
+Cached rows that differ from \`score(machine_id, computed_at)\` in any field afterwards: $wrong checked.
 
 Where the bytes go, a polled row over all $cycles cycles of each batch (\`pg_waldump --stats=record\`, record sizes
 without the full-page images; types under 0.02 records a row left out):
@@ -79,4 +75,4 @@ without the full-page images; types under 0.02 records a row left out):
 $(join -a1 -a2 -e 0 -o auto <(join -a1 -a2 -e 0 -o auto <(sort "$out/indexed.types") <(sort "$out/twin.types")) <(sort "$out/unindexed.types") |
     awk '$2 >= 0.02 || $4 >= 0.02 || $6 >= 0.02 { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }')
 MD
-rm -rf /tmp/bench_wal_index.$$ "$out"
+rm -rf "$out"

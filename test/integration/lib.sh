@@ -7,7 +7,7 @@
 #
 # Gives: ok / not_ok / note / finish (the TAP-like lines and the closing
 # "TEST: N passed, M failed"), psql_admin (maintenance database), q (tuples only, in $DB),
-# q_in DB, fresh_db DB, drop_db DB, cache_problems [DB] (its SQL: $CACHE_PROBLEMS_SQL),
+# q_in DB, fresh_db DB, drop_db DB, cache_problems [DB] (its SQL: $CACHE_PROBLEMS_SQL), first_sqlstate,
 # as_user USER CMD... and a work directory $WORK removed at exit (kept with KEEP_DB=1).
 # A test with a trap of its own chains it: trap 'stop_my_server; cleanup_work' EXIT.
 set -uo pipefail
@@ -95,6 +95,10 @@ SELECT format('machine %s has data but no cached row', m.machine_id)
 SQL
 )
 cache_problems() { q_in "${1:-$DB}" <<<"$CACHE_PROBLEMS_SQL"; }
+
+# first_sqlstate: the SQLSTATE of the first error in psql's output on stdin, run with
+# VERBOSITY=verbose ("none" when there is no error).
+first_sqlstate() { sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' | head -1 | grep . || echo none; }
 
 # as_user USER COMMAND...: run COMMAND as USER (e.g. the owner of a data directory): through
 # runuser when we are root and not USER, else as we are.

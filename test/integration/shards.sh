@@ -41,7 +41,7 @@ check "every per-machine table is hash-partitioned by machine_id onto 2 foreign 
 sqlstate_of() {   # sqlstate_of DB SQL: the SQLSTATE the statement fails with ("none" if it works)
     local out
     out=$(psql -X -q -At -d "$1" -v VERBOSITY=verbose -c "$2" 2>&1 >/dev/null)
-    sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1 | grep . || echo none
+    first_sqlstate <<<"$out"
 }
 catalog_of() {   # the extension's relations (kind, partitioning), the servers' options, the database's settings
     q_in "$1" -c "SELECT (SELECT string_agg(c.relname || ':' || c.relkind::text || ':' || coalesce(pt.partstrat::text, '-'), ',' ORDER BY c.relname)
@@ -272,7 +272,7 @@ check "shard 2 back: the coordinator's cache still exact" "$(cache_problems "$DB
 for db in "$SINGLE" "$DB"; do q_in "$db" -c "UPDATE reliability.settings SET score_window = interval '1 day'" >/dev/null; done
 BEFORE=$(q -c "SELECT reliability._utc_day(reliability.sub_fixed(reliability.sub_fixed(now(), st.score_window), st.max_gap)) FROM reliability.settings st")
 # On a server alone it is refused: the coordinator's readers would not learn the horizon.
-state=$(cluster psql "$SHARDS" 1 -v VERBOSITY=verbose -c "SELECT reliability.compact('$BEFORE')" 2>&1 >/dev/null | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p')
+state=$(cluster psql "$SHARDS" 1 -v VERBOSITY=verbose -c "SELECT reliability.compact('$BEFORE')" 2>&1 >/dev/null | first_sqlstate)
 horizon=$(cluster psql "$SHARDS" 1 -Atc "SELECT coalesce(compacted_before::text, 'none') FROM reliability.retention")
 [ "$state" = 55000 ] && [ "$horizon" = none ] && ok "compact() on a server alone is 55000, nothing compacted" \
     || not_ok "compact() on a server alone: '$state', horizon $horizon"

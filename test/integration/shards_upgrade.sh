@@ -73,6 +73,6 @@ for k in 1 2; do
     check "server $k: its cache exact after a new poll cycle" "$(shard "$k" <<<"$CACHE_PROBLEMS_SQL" 2>&1)"
 done
 state=$(cluster psql "$SHARDS" 1 -v VERBOSITY=verbose -c "SELECT reliability.compact('$(q -c "SELECT (timestamptz '$T0' - interval '1 day')::date")')" 2>&1 >/dev/null \
-        | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p')
+        | first_sqlstate)
 [ "$state" = 55000 ] && ok "compact() on a server alone is 55000 after the update" || not_ok "compact() on a server alone: '$state'"
 finish
