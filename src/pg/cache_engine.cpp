@@ -69,7 +69,7 @@ namespace {
 
 struct Machine {  // trivially destructible: lives in palloc'd arrays
     int64 id;
-    ItemPointerData tid;  // the locked version of its cached row
+    ItemPointerData tid;  // the version of its cached row that was read (and locked, in a locked chunk)
     CachedRow cached;
     UpdatePlan plan;
     bool force_full;
@@ -92,6 +92,7 @@ struct Chunk {
     int n_fresh;
     std::optional<Micros> raw_from;  // after a compaction (plan_update)
     bool hints;                      // reliability._head_bounds is kept (0.6.0 on, not emitting)
+    bool locked;                     // rows read FOR UPDATE (else read unlocked: cache_engine.hpp)
 };
 
 bool get_bool(HeapTuple t, TupleDesc d, int col, bool* isnull) {
@@ -113,11 +114,12 @@ Machine* find_machine(Chunk& c, int64 id) {
     return m != c.machines + c.n && m->id == id ? m : nullptr;
 }
 
-// Locks the chunk's rows and reads them (machines without a row are dropped); returns the
-// int8[] of ids it locked with.
-Datum lock_and_read(Chunk& c, const int64* ids, int n_ids) {
+// Reads the chunk's rows, locking them in a locked chunk (machines without a row are
+// dropped); returns the int8[] of ids it read them with.
+Datum read_cached_rows(Chunk& c, const int64* ids, int n_ids) {
     Datum arg[1] = {int8_array(ids, n_ids)};
-    const int n = static_cast<int>(run(plan(kLockRowsStatement), arg, SPI_OK_SELECT, "locking cached rows"));
+    const int n = static_cast<int>(run(plan(c.locked ? kLockRowsStatement : kReadRowsStatement), arg, SPI_OK_SELECT,
+                                       c.locked ? "locking cached rows" : "reading cached rows"));
     c.machines = static_cast<Machine*>(palloc(sizeof(Machine) * Max(n, 1)));
     c.n = n;
     TupleDesc d = SPI_tuptable->tupdesc;
@@ -153,8 +155,8 @@ Datum lock_and_read(Chunk& c, const int64* ids, int n_ids) {
     return arg[0];
 }
 
-// The chunk's hints (after its locks: they are written only under them); `ids` is the array
-// the locks were taken with.
+// The chunk's hints (after its rows: a hint is written only with its row, under the row's
+// lock); `ids` is the array the rows were read with.
 void read_hints(Chunk& c, Datum ids) {
     Datum arg[1] = {ids};
     const uint64 n = run(plan(kHintsReadStatement), arg, SPI_OK_SELECT, "reading the cache hints");
@@ -457,11 +459,15 @@ void notify_tier_moves(const Chunk& c) {
     }
 }
 
-int64 write_chunk(Chunk& c) {
+// Writes the chunk's results and returns how many; *stopped_at is the index of the first
+// machine of an unlocked chunk whose row another transaction changed since it was read
+// (that machine and the later ones are left unwritten, for a locked chunk), else c.n.
+int64 write_chunk(Chunk& c, int* stopped_at) {
     const CacheRequest& r = *c.request;
     Datum values[kScoreColumns + 2];
     bool nulls[kScoreColumns + 2];
     int n = 0;
+    *stopped_at = c.n;
     if (r.emit_to != nullptr) {
         for (int i = 0; i < c.n; ++i) {
             if (!c.machines[i].has_result) continue;
@@ -471,24 +477,34 @@ int64 write_chunk(Chunk& c) {
         }
         return n;
     }
-    Relation rel = table_open(cached_scores_relid(), NoLock);  // locked by lock_and_read
+    Relation rel = table_open(cached_scores_relid(), RowExclusiveLock);  // as an UPDATE would
     TupleDesc desc = RelationGetDescr(rel);
     HeapTuple* rows = static_cast<HeapTuple*>(palloc(sizeof(HeapTuple) * Max(c.n, 1)));
     ItemPointerData* tids = static_cast<ItemPointerData*>(palloc(sizeof(ItemPointerData) * Max(c.n, 1)));
     int64* written = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
+    int* machine_of = static_cast<int*>(palloc(sizeof(int) * Max(c.n, 1)));
     for (int i = 0; i < c.n; ++i) {
         if (!c.machines[i].has_result) continue;
         row_values(c.machines[i], values, nulls);
         rows[n] = heap_form_tuple(desc, values, nulls);
         tids[n] = c.machines[i].tid;
+        machine_of[n] = i;
         written[n++] = c.machines[i].id;
     }
     if (n > 0 && can_update_in_place(rel)) {
-        update_in_place(rel, tids, rows, n);
+        const int done = update_in_place(rel, tids, rows, n);
         table_close(rel, NoLock);
+        if (done < n) {
+            if (c.locked) elog(ERROR, "reliability: a locked cached row changed under its lock");
+            *stopped_at = machine_of[done];
+            for (int i = *stopped_at; i < c.n; ++i) c.machines[i].has_result = false;
+            n = done;
+        }
     } else {
         table_close(rel, NoLock);
         if (n == 0) return 0;
+        // Only a locked chunk gets here: the engine reads unlocked only where it writes in place.
+        if (!c.locked) elog(ERROR, "reliability: an unlocked chunk cannot be written by an SQL UPDATE");
         Datum* row_datums = static_cast<Datum*>(palloc(sizeof(Datum) * n));
         Datum* tid_datums = static_cast<Datum*>(palloc(sizeof(Datum) * n));
         for (int k = 0; k < n; ++k) {
@@ -511,14 +527,36 @@ int64 write_chunk(Chunk& c) {
     return n;
 }
 
+// The settings copy (0.2.0 on), or InvalidOid.
+Oid settings_copy_relid() { return get_relname_relid("_settings_copy", get_namespace_oid("reliability", false)); }
+
+// Whether reliability.scores can be written in place, its table lock taken with `mode`.
+bool scores_writable_in_place(LOCKMODE mode) {
+    Relation rel = table_open(cached_scores_relid(), mode);
+    const bool in_place = can_update_in_place(rel);
+    table_close(rel, NoLock);
+    return in_place;
+}
+
+// Whether this call may read its cached rows without locking them (cache_engine.hpp): it
+// writes them in place, in READ COMMITTED (where a changed row is recomputed under its lock
+// rather than failed), and every writer that holds the others off (a settings change,
+// refresh(), compact(): _history_lock_writers) takes the settings copy in EXCLUSIVE mode,
+// which the engine's ROW SHARE lock then waits for. Asked again once the table locks are held.
+bool may_read_unlocked(const CacheRequest& r) {
+    if (r.emit_to != nullptr || r.mode == CacheMode::Truncated || IsolationUsesXactSnapshot()) return false;
+    return OidIsValid(settings_copy_relid()) && scores_writable_in_place(AccessShareLock);
+}
+
 // Every table lock a writer needs, before its first row lock on reliability.scores: a
 // TRUNCATE (ACCESS EXCLUSIVE, then the cached rows) then waits for it instead of holding a
 // table it needs.
-void lock_tables(bool create_missing) {
-    if (create_missing) {
+void lock_tables(bool hold_off_settings) {
+    if (hold_off_settings) {
         // A settings change takes the copy in EXCLUSIVE mode before it lists the rows to
-        // recompute, so a machine's first row is either listed or computed with the new settings.
-        const Oid copy = get_relname_relid("_settings_copy", get_namespace_oid("reliability", false));
+        // recompute, so a machine's first row is either listed or computed with the new
+        // settings; an unlocked reader keeps the settings and the history horizon it read.
+        const Oid copy = settings_copy_relid();
         if (OidIsValid(copy)) LockRelationOid(copy, RowShareLock);
     }
     for (const char* table : {"observations", "interruptions", "ratings"}) LockRelationOid(extension_relid(table), AccessShareLock);
@@ -554,7 +592,10 @@ int64 update_cache(const CacheRequest& r) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
     MemoryContext spi_context = MemoryContextSwitchTo(chunk_context);
     check_statements();
-    if (r.mode != CacheMode::Truncated) lock_tables(r.create_missing && r.emit_to == nullptr);
+    bool unlocked = may_read_unlocked(r);
+    if (r.mode != CacheMode::Truncated) lock_tables((r.create_missing && r.emit_to == nullptr) || unlocked);
+    // The lock an UPDATE takes: no trigger on the cache comes or goes until the transaction ends.
+    if (unlocked) unlocked = scores_writable_in_place(RowExclusiveLock);
     if (r.create_missing && r.emit_to == nullptr) create_missing_rows(r);
 
     const bool hints = r.emit_to == nullptr && check_hints();
@@ -562,13 +603,15 @@ int64 update_cache(const CacheRequest& r) {
     std::optional<Micros> raw_from;
     bool have_params = false;
     int64 written = 0;
-    for (int start = 0; start < r.n_machines; start += kChunkMachines) {
+    bool lock_next = false;  // the last chunk stopped at a row changed since it was read
+    for (int start = 0; start < r.n_machines;) {
         MemoryContextReset(chunk_context);
         const int end = Min(r.n_machines, start + kChunkMachines);
-        Chunk c{&r, &params, nullptr, 0, nullptr, nullptr, 0, std::nullopt, hints};
-        const Datum ids = lock_and_read(c, r.machine_ids + start, end - start);
+        Chunk c{&r, &params, nullptr, 0, nullptr, nullptr, 0, std::nullopt, hints, !unlocked || lock_next};
+        lock_next = false;
+        const Datum ids = read_cached_rows(c, r.machine_ids + start, end - start);
         if (hints) read_hints(c, ids);
-        if (!have_params) {  // after the first locks: the settings in force for these rows
+        if (!have_params) {  // after the first locks (or the ROW SHARE lock): the settings in force for these rows
             params = load_settings(true);
             // After the locks, as the settings: a refresh() or compact() we waited for is seen.
             HistoryHorizon local;
@@ -600,12 +643,20 @@ int64 update_cache(const CacheRequest& r) {
                 if (!again) break;
             }
         }
-        written += write_chunk(c);
+        int stopped_at;
+        written += write_chunk(c, &stopped_at);
         // An INSERT still waiting for its trigger must not slide these machines later.
         if (insert_pending()) {
-            int64* done = static_cast<int64*>(palloc(sizeof(int64) * Max(c.n, 1)));
-            for (int i = 0; i < c.n; ++i) done[i] = c.machines[i].id;
-            note_recomputed(done, c.n);
+            int64* done = static_cast<int64*>(palloc(sizeof(int64) * Max(stopped_at, 1)));
+            for (int i = 0; i < stopped_at; ++i) done[i] = c.machines[i].id;
+            note_recomputed(done, stopped_at);
+        }
+        if (stopped_at < c.n) {  // from that machine on, again, under locks taken in machine order
+            start = static_cast<int>(std::lower_bound(r.machine_ids + start, r.machine_ids + end, c.machines[stopped_at].id) -
+                                     r.machine_ids);
+            lock_next = true;
+        } else {
+            start = end;
         }
     }
     MemoryContextSwitchTo(spi_context);

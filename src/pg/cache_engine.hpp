@@ -1,14 +1,19 @@
 // The cache engine: the one path by which reliability.scores changes (SPEC §5).
 //
-//   lock  → the data tables (ACCESS SHARE), the settings copy when rows may be created,
-//           missing rows (placeholders) for all machines first, then each chunk's rows
-//           FOR UPDATE in machine order;
+//   lock  → the data tables (ACCESS SHARE), the settings copy (ROW SHARE) when rows may be
+//           created or are read unlocked, missing rows (placeholders) for all machines
+//           first; in a locked chunk, its rows FOR UPDATE in machine order;
 //   read  → the cached rows and their hints (reliability._head_bounds), then only what the
 //           core's plan asks for (src/core/cache_update.hpp);
 //   compute → reliability::update_row(), pure C++;
-//   write → each row in place over the version it locked (cached_row_update.hpp; one SQL
-//           UPDATE per chunk instead when a user's trigger watches the cache), then the
-//           hints that changed, then the auto-blacklist.
+//   write → each row in place over the version read, in machine order (cached_row_update.hpp;
+//           one SQL UPDATE per chunk instead when a user's trigger watches the cache), then
+//           the hints that changed, then the auto-blacklist.
+//
+// Chunks are read without row locks when the rows can be written in place, in READ
+// COMMITTED (a row lock is a WAL record per machine): the write then takes each row's lock,
+// in machine order, and stops at a row another transaction changed since it was read; from
+// that machine on the chunk goes again, locked first (docs/ARCHITECTURE.md, section 3).
 //
 // Machines go through in chunks of at most kChunkMachines, so memory follows the chunk, never
 // the statement; chunks go in machine order, so the locks of every writer are taken in one

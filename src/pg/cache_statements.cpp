@@ -21,11 +21,14 @@ namespace reliability::pg {
 
 namespace {
 
-// Locks a chunk's cached rows in machine order and reads what a recompute keeps of them.
-const char* const kLockRows =
-    "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "
-    "       rating_component, last_observed_at, interruptions, ctid, tier "
-    "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY machine_id FOR UPDATE";
+// Reads what a recompute keeps of a chunk's cached rows, in machine order; kLockRows locks them too.
+#define RELIABILITY_CACHED_ROWS_QUERY                                                                  \
+    "SELECT machine_id, computed_at, online_seconds, offline_seconds, rating_count, rating_mean, "      \
+    "       rating_component, last_observed_at, interruptions, ctid, tier "                            \
+    "FROM reliability.scores WHERE machine_id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY machine_id"
+const char* const kReadRows = RELIABILITY_CACHED_ROWS_QUERY;
+const char* const kLockRows = RELIABILITY_CACHED_ROWS_QUERY " FOR UPDATE";
+#undef RELIABILITY_CACHED_ROWS_QUERY
 
 // Machines without a cached row (one probe of the primary key each).
 const char* const kMissing =
@@ -191,6 +194,7 @@ SPIPlanPtr plan(Statement which) {
     Oid write_args[2];
     switch (which) {
         case kLockRowsStatement: sql = kLockRows; break;
+        case kReadRowsStatement: sql = kReadRows; break;
         case kMissingStatement: sql = kMissing; break;
         case kInsertPlaceholdersStatement: sql = kInsertPlaceholders; break;
         case kObservationsStatement: sql = kObservations; nargs = 5; types = observation_ranges; break;

@@ -12,6 +12,7 @@ namespace reliability::pg {
 
 enum Statement {
     kLockRowsStatement,            // lock a chunk's cached rows in machine order, read them (and their ctid)
+    kReadRowsStatement,            // the same without the locks (the engine's optimistic chunks)
     kMissingStatement,             // machines without a cached row
     kInsertPlaceholdersStatement,  // placeholder rows, in machine order
     kObservationsStatement,        // each range's rows in (range, time) order, no sort

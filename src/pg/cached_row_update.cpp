@@ -29,7 +29,7 @@ bool can_update_in_place(Relation rel) {
     return true;
 }
 
-void update_in_place(Relation rel, const ItemPointerData* tids, HeapTuple* rows, int n) {
+int update_in_place(Relation rel, const ItemPointerData* tids, HeapTuple* rows, int n) {
     EState* estate = CreateExecutorState();
     RangeTblEntry* rte = makeNode(RangeTblEntry);
     rte->rtekind = RTE_RELATION;
@@ -47,14 +47,24 @@ void update_in_place(Relation rel, const ItemPointerData* tids, HeapTuple* rows,
     ExecOpenIndices(target, false);
     TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
     Snapshot snapshot = GetActiveSnapshot();
-    for (int i = 0; i < n; ++i) {
+    const CommandId cid = GetCurrentCommandId(true);
+    int written = 0;
+    for (; written < n; ++written) {
+        const int i = written;
         CHECK_FOR_INTERRUPTS();
         ResetPerTupleExprContext(estate);
         ExecStoreHeapTuple(rows[i], slot, false);
         ExecConstraints(target, slot, estate);
         bool update_indexes = false;
         ItemPointerData tid = tids[i];
-        simple_table_tuple_update(rel, &tid, slot, snapshot, &update_indexes);
+        TM_FailureData failure;
+        LockTupleMode lock_mode;
+        // simple_table_tuple_update()'s call, with its answer to a concurrent change kept.
+        const TM_Result result = table_tuple_update(rel, &tid, slot, cid, snapshot, InvalidSnapshot, true, &failure,
+                                                    &lock_mode, &update_indexes);
+        if (result == TM_Updated || result == TM_Deleted) break;
+        if (result == TM_SelfModified) elog(ERROR, "reliability: cached row already updated by this command");
+        if (result != TM_Ok) elog(ERROR, "reliability: unrecognized result %d updating a cached row", static_cast<int>(result));
         if (update_indexes && target->ri_NumIndices > 0) {
             List* recheck = ExecInsertIndexTuples(target, slot, estate, true, false, nullptr, NIL);
             list_free(recheck);
@@ -63,6 +73,7 @@ void update_in_place(Relation rel, const ItemPointerData* tids, HeapTuple* rows,
     ExecCloseIndices(target);
     ExecResetTupleTable(estate->es_tupleTable, false);
     FreeExecutorState(estate);
+    return written;
 }
 
 }  // namespace reliability::pg

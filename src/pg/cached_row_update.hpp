@@ -22,8 +22,12 @@ namespace reliability::pg {
 // user's trigger on the cache) makes the engine use an SQL UPDATE, which fires it.
 bool can_update_in_place(Relation rel);
 
-// Replaces the row version at tids[i] (locked by this transaction) with rows[i], keeping
-// every index current. May ereport().
-void update_in_place(Relation rel, const ItemPointerData* tids, HeapTuple* rows, int n);
+// Replaces the row version at tids[i] with rows[i], in order, keeping every index current,
+// and returns how many it wrote. A version locked by this transaction is always written. An
+// unlocked one (the engine's read without a lock, cache_engine.hpp) may have been updated or
+// deleted by another transaction since it was read: the call waits for that one as an UPDATE
+// would, then stops there without writing it or any later row (the caller recomputes them under
+// their locks, in order). May ereport().
+int update_in_place(Relation rel, const ItemPointerData* tids, HeapTuple* rows, int n);
 
 }  // namespace reliability::pg
