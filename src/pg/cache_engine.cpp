@@ -543,22 +543,19 @@ bool scores_writable_in_place(LOCKMODE mode) {
 // rather than failed), and every writer that holds the others off (a settings change,
 // refresh(), compact(): _history_lock_writers) takes the settings copy in EXCLUSIVE mode,
 // which the engine's ROW SHARE lock then waits for. Asked again once the table locks are held.
-bool may_read_unlocked(const CacheRequest& r) {
+bool may_read_unlocked(const CacheRequest& r, Oid settings_copy) {
     if (r.emit_to != nullptr || r.mode == CacheMode::Truncated || IsolationUsesXactSnapshot()) return false;
-    return OidIsValid(settings_copy_relid()) && scores_writable_in_place(AccessShareLock);
+    return OidIsValid(settings_copy) && scores_writable_in_place(AccessShareLock);
 }
 
 // Every table lock a writer needs, before its first row lock on reliability.scores: a
 // TRUNCATE (ACCESS EXCLUSIVE, then the cached rows) then waits for it instead of holding a
-// table it needs.
-void lock_tables(bool hold_off_settings) {
-    if (hold_off_settings) {
-        // A settings change takes the copy in EXCLUSIVE mode before it lists the rows to
-        // recompute, so a machine's first row is either listed or computed with the new
-        // settings; an unlocked reader keeps the settings and the history horizon it read.
-        const Oid copy = settings_copy_relid();
-        if (OidIsValid(copy)) LockRelationOid(copy, RowShareLock);
-    }
+// table it needs. `settings_copy`: the copy to hold settings changes off with, or InvalidOid.
+void lock_tables(Oid settings_copy) {
+    // A settings change takes the copy in EXCLUSIVE mode before it lists the rows to
+    // recompute, so a machine's first row is either listed or computed with the new
+    // settings; an unlocked reader keeps the settings and the history horizon it read.
+    if (OidIsValid(settings_copy)) LockRelationOid(settings_copy, RowShareLock);
     for (const char* table : {"observations", "interruptions", "ratings"}) LockRelationOid(extension_relid(table), AccessShareLock);
 }
 
@@ -592,8 +589,10 @@ int64 update_cache(const CacheRequest& r) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "reliability: SPI_connect failed");
     MemoryContext spi_context = MemoryContextSwitchTo(chunk_context);
     check_statements();
-    bool unlocked = may_read_unlocked(r);
-    if (r.mode != CacheMode::Truncated) lock_tables((r.create_missing && r.emit_to == nullptr) || unlocked);
+    const Oid settings_copy = r.mode == CacheMode::Truncated ? InvalidOid : settings_copy_relid();  // looked up once
+    bool unlocked = may_read_unlocked(r, settings_copy);
+    if (r.mode != CacheMode::Truncated)
+        lock_tables((r.create_missing && r.emit_to == nullptr) || unlocked ? settings_copy : InvalidOid);
     // The lock an UPDATE takes: no trigger on the cache comes or goes until the transaction ends.
     if (unlocked) unlocked = scores_writable_in_place(RowExclusiveLock);
     if (r.create_missing && r.emit_to == nullptr) create_missing_rows(r);

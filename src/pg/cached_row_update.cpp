@@ -48,9 +48,8 @@ int update_in_place(Relation rel, const ItemPointerData* tids, HeapTuple* rows, 
     TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
     Snapshot snapshot = GetActiveSnapshot();
     const CommandId cid = GetCurrentCommandId(true);
-    int written = 0;
-    for (; written < n; ++written) {
-        const int i = written;
+    int i = 0;
+    for (; i < n; ++i) {
         CHECK_FOR_INTERRUPTS();
         ResetPerTupleExprContext(estate);
         ExecStoreHeapTuple(rows[i], slot, false);
@@ -73,7 +72,7 @@ int update_in_place(Relation rel, const ItemPointerData* tids, HeapTuple* rows, 
     ExecCloseIndices(target);
     ExecResetTupleTable(estate->es_tupleTable, false);
     FreeExecutorState(estate);
-    return written;
+    return i;  // the rows written
 }
 
 }  // namespace reliability::pg
