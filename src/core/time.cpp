@@ -26,6 +26,31 @@ Micros interval_micros(std::int64_t time_us, std::int32_t days, std::int32_t mon
     return static_cast<Micros>(total);
 }
 
+double to_seconds_wide(Micros us) {
+    __extension__ typedef __int128 Wide;
+    // A first guess within an ulp of the quotient, then of it and its two neighbours the one
+    // nearest us / 10^6, compared exactly: c = m * 2^e with |c| >= 2^53 / 10^6 has e >= -20,
+    // so c * 10^6 * 2^-e and us * 2^-e are integers that fit in 128 bits.
+    const double guess = static_cast<double>(static_cast<long double>(us) / 1e6L);
+    double best = guess;
+    Wide best_error = -1;
+    for (const double c : {std::nextafter(guess, -HUGE_VAL), guess, std::nextafter(guess, HUGE_VAL)}) {
+        int exponent;
+        const double fraction = std::frexp(c, &exponent);  // c = fraction * 2^exponent, |fraction| in [0.5, 1)
+        const auto mantissa = static_cast<std::int64_t>(std::ldexp(fraction, 53));
+        const int shift = 53 - exponent;  // c = mantissa * 2^-shift
+        if (shift < 0 || shift > 40) continue;  // not near any int64 / 10^6
+        Wide error = Wide{mantissa} * kMicrosPerSecond - Wide{us} * (Wide{1} << shift);
+        if (error < 0) error = -error;
+        const bool even = (mantissa & 1) == 0;
+        if (best_error < 0 || error < best_error || (error == best_error && even)) {
+            best = c;
+            best_error = error;
+        }
+    }
+    return best;
+}
+
 Micros micros_from_seconds(double seconds) {
     const double scaled = seconds * 1e6;
     if (!(scaled > -9.2e18 && scaled < 9.2e18)) throw Error(ErrorKind::OutOfRange, "seconds out of range");

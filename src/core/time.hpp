@@ -16,7 +16,15 @@ constexpr Micros kMicrosPerSecond = 1'000'000;
 constexpr Micros kMaxMicros = std::numeric_limits<Micros>::max();
 constexpr Micros kMinMicros = std::numeric_limits<Micros>::min();
 
-inline double to_seconds(Micros us) { return static_cast<double>(us) / 1e6; }
+// The double nearest to us / 10^6 (ties to even), as extract(epoch FROM interval) gives it.
+// Below 2^53 us (285 years) both operands are exact, so the one division rounds correctly;
+// above, (double)us would round first, so to_seconds_wide() rounds once, exactly.
+double to_seconds_wide(Micros us);
+inline double to_seconds(Micros us) {
+    constexpr Micros kExactMicros = Micros{1} << 53;
+    if (us > -kExactMicros && us < kExactMicros) return static_cast<double>(us) / 1e6;
+    return to_seconds_wide(us);
+}
 
 // The microseconds that to_seconds() turned into `seconds`, exactly: below 2^53 us (285
 // years, beyond every length the settings allow) distinct microseconds give distinct

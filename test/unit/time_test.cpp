@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <vector>
 
@@ -131,6 +133,37 @@ TEST(TimeArithmetic, ToSeconds) {
     EXPECT_EQ(to_seconds(-250'000), -0.25);
     EXPECT_EQ(to_seconds(1), 1e-6);
     EXPECT_EQ(to_seconds(86'400'000'000LL), 86400.0);
+}
+
+// The exact decimal us / 10^6, read by strtod (correctly rounded, ties to even).
+double decimal_seconds(Micros us) {
+    const bool negative = us < 0;
+    const auto magnitude = negative ? 0 - static_cast<std::uint64_t>(us) : static_cast<std::uint64_t>(us);
+    char text[64];
+    std::snprintf(text, sizeof text, "%s%llu.%06llu", negative ? "-" : "",
+                  static_cast<unsigned long long>(magnitude / 1'000'000), static_cast<unsigned long long>(magnitude % 1'000'000));
+    return std::strtod(text, nullptr);
+}
+
+// Beyond 2^53 us (285 years) (double)us rounds before the division: the seconds must still
+// be the double nearest the exact quotient, as extract(epoch FROM interval) gives.
+TEST(TimeArithmetic, ToSecondsRoundsOnceBeyond285Years) {
+    // 2300-01-01 00:00:00.000001 minus 1900-01-01, less 36525 days: 9467020800.000001 s.
+    EXPECT_EQ(to_seconds(9'467'020'800'000'001LL), 9467020800.000002);
+    EXPECT_NE(to_seconds(9'467'020'800'000'001LL), static_cast<double>(9'467'020'800'000'001LL) / 1e6);
+    for (const Micros us : {Micros{1} << 53, (Micros{1} << 53) + 1, -(Micros{1} << 53), kMaxMicros, kMinMicros,
+                            kMinMicros + 1, Micros{9'223'372'036'854'775'807LL / 3}})
+        EXPECT_EQ(to_seconds(us), decimal_seconds(us)) << "us = " << us;
+    std::uint64_t state = 0x9E3779B97F4A7C15ULL;  // splitmix64: a fixed sequence
+    for (int i = 0; i < 200'000; ++i) {
+        state += 0x9E3779B97F4A7C15ULL;
+        std::uint64_t z = state;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        const auto us = static_cast<Micros>(z >> (i % 12));  // every magnitude from 2^51 to 2^63, both signs
+        ASSERT_EQ(to_seconds(us), decimal_seconds(us)) << "us = " << us;
+    }
 }
 
 // Cooperative cancel

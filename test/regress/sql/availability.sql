@@ -417,4 +417,15 @@ FROM (SELECT w, (reliability.availability(t, true, w, '10 min')).*
 -- over (,) with max_gap 1 year: online 31557600 s.  true
 SELECT (reliability.availability(timestamptz '200000-12-31 00:00+00', true, '(,)', '1 year')).online_seconds = 31557600 AS one_year;
 
+-- Beyond 2^53 microseconds (285 years) the seconds are still the double nearest the exact
+-- microseconds / 10^6, as extract(epoch FROM interval) gives: in (,) the unknown time runs from
+-- the end of the first cover (1900 + 36525 days) to 2300-01-01 00:00:00.000001, 9467020800.000001 s,
+-- nearest double 9467020800.0000019 (rounding the microseconds to a double first gave
+-- 9467020800).  true | true
+SELECT unknown_seconds = extract(epoch FROM timestamptz '2300-01-01 00:00:00.000001+00'
+                                            - timestamptz '1900-01-01 00:00+00' - interval '36525 days')::float8 AS exact,
+       unknown_seconds > 9467020800 AS not_truncated
+FROM (SELECT (reliability.availability(t, true, '(,)', '100 years')).*
+      FROM (VALUES (timestamptz '1900-01-01 00:00+00'), ('2300-01-01 00:00:00.000001+00')) v(t)) s;
+
 DROP SCHEMA agg_test CASCADE;
