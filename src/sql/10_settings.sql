@@ -217,7 +217,7 @@ $$;
 COMMENT ON FUNCTION reliability._settings_copy_refuse_update() IS 'Internal: refuses a direct UPDATE of reliability._settings_copy.';
 
 CREATE TRIGGER settings_copied AFTER UPDATE ON reliability.settings
-    FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._settings_copy_sync();
+    FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.*=) NEW)) EXECUTE FUNCTION reliability._settings_copy_sync();
 CREATE TRIGGER settings_copy_insert BEFORE INSERT ON reliability._settings_copy
     FOR EACH ROW EXECUTE FUNCTION reliability._settings_copy_insert();
 CREATE TRIGGER settings_copy_refuse_update BEFORE UPDATE ON reliability._settings_copy

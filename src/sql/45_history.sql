@@ -247,7 +247,8 @@ COMMENT ON FUNCTION reliability._history_truncated() IS
 
 -- A settings change after a compaction may not need raw rows that are gone (SPEC §9): max_gap
 -- stays (every summary was made with it), and score_window and stale_after must end after
--- the horizon. Unchanged values pass (a restore re-applies the same row).
+-- the horizon. Unchanged values pass (a restore re-applies the same row); lengths compare as
+-- fixed lengths (interval "=" calls '1 year' and '360 days' equal).
 CREATE FUNCTION reliability._settings_check_horizon() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -257,7 +258,7 @@ BEGIN
     IF horizon IS NULL THEN
         RETURN NEW;
     END IF;
-    IF NEW.max_gap IS DISTINCT FROM OLD.max_gap THEN
+    IF pg_catalog.extract('epoch', NEW.max_gap) OPERATOR(pg_catalog.<>) pg_catalog.extract('epoch', OLD.max_gap) THEN
         RAISE EXCEPTION 'max_gap cannot change after a compaction (compacted_before() = %)', horizon
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'The history of compacted days was summarized with max_gap = ' || OLD.max_gap::text || '.';
@@ -265,11 +266,11 @@ BEGIN
     -- now() - compacted_before - max_gap, in fixed-length seconds.
     room := pg_catalog.date_part('epoch', pg_catalog.now() - reliability._day_start(horizon))
             - pg_catalog.date_part('epoch', NEW.max_gap);
-    IF NEW.score_window IS DISTINCT FROM OLD.score_window AND pg_catalog.date_part('epoch', NEW.score_window) > room THEN
+    IF pg_catalog.extract('epoch', NEW.score_window) OPERATOR(pg_catalog.<>) pg_catalog.extract('epoch', OLD.score_window) AND pg_catalog.date_part('epoch', NEW.score_window) > room THEN
         RAISE EXCEPTION 'score_window % reaches before the compaction horizon % (at most now() - compacted_before() - max_gap)',
                         NEW.score_window, horizon USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NEW.stale_after IS DISTINCT FROM OLD.stale_after AND pg_catalog.date_part('epoch', NEW.stale_after) > room THEN
+    IF pg_catalog.extract('epoch', NEW.stale_after) OPERATOR(pg_catalog.<>) pg_catalog.extract('epoch', OLD.stale_after) AND pg_catalog.date_part('epoch', NEW.stale_after) > room THEN
         RAISE EXCEPTION 'stale_after % reaches before the compaction horizon % (at most now() - compacted_before() - max_gap)',
                         NEW.stale_after, horizon USING ERRCODE = 'invalid_parameter_value';
     END IF;

@@ -110,25 +110,16 @@ AS 'MODULE_PATHNAME', 'reliability_data_truncated'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION reliability._data_truncated() IS 'Internal trigger: recomputes every cached score after a TRUNCATE of a data table.';
 
--- A change of settings: recompute every cached row in full, unless only parameters that no
--- cached row depends on changed (stale_after and the deploy rule's, SPEC §10).
+-- A change of settings, whichever parameter changed: recompute every cached row in full, as
+-- refresh() does, auto-blacklist included (SPEC §5).
 CREATE FUNCTION reliability._recompute_all() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF (OLD.score_window, OLD.max_gap, OLD.weight_uptime, OLD.weight_interruption, OLD.weight_rating,
-        OLD.interruption_horizon, OLD.rating_prior_mean, OLD.rating_prior_weight, OLD.min_history,
-        OLD.tier_excellent, OLD.tier_good, OLD.tier_fair, OLD.auto_blacklist_below, OLD.auto_blacklist_for)
-       IS NOT DISTINCT FROM
-       (NEW.score_window, NEW.max_gap, NEW.weight_uptime, NEW.weight_interruption, NEW.weight_rating,
-        NEW.interruption_horizon, NEW.rating_prior_mean, NEW.rating_prior_weight, NEW.min_history,
-        NEW.tier_excellent, NEW.tier_good, NEW.tier_fair, NEW.auto_blacklist_below, NEW.auto_blacklist_for) THEN
-        RETURN NULL;
-    END IF;
     PERFORM reliability._update_cache(ARRAY(SELECT s.machine_id FROM reliability.scores s ORDER BY 1),
                                       pg_catalog.now(), true, false);
     -- Every history summary was made with max_gap (_settings_check_horizon refuses this
     -- change after a compaction).
-    IF NEW.max_gap IS DISTINCT FROM OLD.max_gap THEN
+    IF pg_catalog.extract('epoch', NEW.max_gap) OPERATOR(pg_catalog.<>) pg_catalog.extract('epoch', OLD.max_gap) THEN
         PERFORM reliability._history_materialize(NULL, (SELECT r.materialized_before FROM reliability.retention r));
     END IF;
     RETURN NULL;
@@ -170,9 +161,11 @@ CREATE TRIGGER ratings_deleted AFTER DELETE ON reliability.ratings
 CREATE TRIGGER ratings_truncated AFTER TRUNCATE ON reliability.ratings
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._data_truncated();
 
--- Only a real change: a pg_dump restore re-inserts an unchanged settings row. (record "="
--- treats two NULL fields as equal, so this is OLD IS DISTINCT FROM NEW for two rows, with a
--- qualified operator: IS DISTINCT FROM looks "=" up through search_path.)
+-- Only a real change: a pg_dump restore re-inserts an unchanged settings row. The record
+-- image comparison *= (two NULL fields are equal) sees every change of a stored value: "="
+-- would call interval '1 year' and '360 days' equal (12 months of 30 days), whose fixed
+-- lengths differ (365.25 and 360 days). A qualified operator: IS DISTINCT FROM looks "=" up
+-- through search_path.
 -- A settings change first waits for the writers that may create cached rows and keeps new
 -- ones out (they hold the settings copy in ROW SHARE mode, see the cache engine), before its
 -- statement locks the settings row: concurrent settings changes queue here instead of
@@ -190,7 +183,7 @@ COMMENT ON FUNCTION reliability._settings_change_begins() IS
 CREATE TRIGGER settings_change_begins BEFORE UPDATE ON reliability.settings
     FOR EACH STATEMENT EXECUTE FUNCTION reliability._settings_change_begins();
 CREATE TRIGGER settings_changed AFTER UPDATE ON reliability.settings
-    FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._recompute_all();
+    FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.*=) NEW)) EXECUTE FUNCTION reliability._recompute_all();
 
 -- pg_dump keeps the cache too (below). Restoring the data tables fires the triggers above,
 -- which compute every score as of the restore time; the dumped rows, restored after them,

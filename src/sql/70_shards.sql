@@ -609,7 +609,7 @@ BEGIN
     -- (the cache engine runs there, never here).
     DROP TRIGGER settings_changed ON reliability.settings;
     CREATE TRIGGER settings_to_shards AFTER UPDATE ON reliability.settings
-        FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.=) NEW)) EXECUTE FUNCTION reliability._settings_to_shards();
+        FOR EACH ROW WHEN (NOT (OLD OPERATOR(pg_catalog.*=) NEW)) EXECUTE FUNCTION reliability._settings_to_shards();
     CREATE TRIGGER machines_to_shards AFTER INSERT OR UPDATE OR DELETE ON reliability.machines
         FOR EACH ROW EXECUTE FUNCTION reliability._machines_to_shards();
     CREATE TRIGGER machines_truncated_on_shards AFTER TRUNCATE ON reliability.machines

@@ -177,11 +177,13 @@ UPDATE reliability.settings SET deploy_severe_stages = NULL;
 SELECT count(*) AS attempts_written FROM reliability.deploy_attempts WHERE machine_id = 9030;
 SELECT deploy_window, deploy_min_attempts, deploy_consecutive_failures, deploy_failure_rate,
        deploy_blacklist_for, deploy_severe_stages, deploy_severe_blacklist_for FROM reliability.settings;
--- A change of the deploy settings alone recomputes no cached score (none depends on them).
+-- A change of the deploy settings alone is a change of the settings: every cached row is
+-- recomputed as refresh() does, as of a later now() (SPEC §5).
 INSERT INTO reliability.observations VALUES (9030, now() - interval '1 hour', true);
 SELECT computed_at AS before FROM reliability.scores WHERE machine_id = 9030 \gset
+SELECT pg_sleep(0.002);
 UPDATE reliability.settings SET deploy_min_attempts = 4;
-SELECT computed_at = :'before' AS not_recomputed FROM reliability.scores WHERE machine_id = 9030;
+SELECT computed_at > :'before' AS recomputed FROM reliability.scores WHERE machine_id = 9030;
 UPDATE reliability.settings SET deploy_min_attempts = DEFAULT;
 
 -- Deleting a machine deletes its attempts.

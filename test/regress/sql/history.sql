@@ -37,9 +37,9 @@ WITH days AS (
 expected AS (
     SELECT days.id, days.day, days.w,
            (SELECT reliability.summarize(o.observed_at, o.online, days.w) FROM reliability.observations o
-             WHERE o.machine_id = days.id                  -- rows further than max_gap (at most
-               AND o.observed_at >= lower(days.w) - interval '1 day'   -- 1 day here) change no
-               AND o.observed_at < upper(days.w)) AS s,    -- summary: see the full check below
+             WHERE o.machine_id = days.id                  -- rows further than max_gap change
+               AND o.observed_at >= reliability.sub_fixed(lower(days.w), (SELECT st.max_gap FROM reliability.settings st))
+               AND o.observed_at < upper(days.w)) AS s,    -- no summary: see the full check below
            (SELECT count(*) FROM reliability.interruptions i WHERE i.machine_id = days.id AND i.occurred_at <@ days.w) AS n
       FROM days),
 due AS (
@@ -136,6 +136,12 @@ SELECT * FROM hist_test.check();
 
 -- A max_gap change re-summarizes every day; TRUNCATE keeps it exact too.
 UPDATE reliability.settings SET max_gap = '7 minutes';
+SELECT * FROM hist_test.check();
+-- '1 year' and '360 days' are equal for interval "=" (12 months of 30 days) but not as fixed
+-- lengths (365.25 days): still a change, every day re-summarized (0.9.0 kept the old summaries).
+UPDATE reliability.settings SET max_gap = '1 year';
+SELECT * FROM hist_test.check();
+UPDATE reliability.settings SET max_gap = '360 days';
 SELECT * FROM hist_test.check();
 UPDATE reliability.settings SET max_gap = '15 minutes';
 SELECT * FROM hist_test.check();

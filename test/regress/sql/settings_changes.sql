@@ -52,3 +52,28 @@ TRUNCATE reliability._settings_copy;
 -- Invalid values are refused in the copy as in the settings.
 INSERT INTO reliability._settings_copy (weight_uptime) VALUES (0.9);
 SELECT pg_temp.not_exact() AS not_exact, pg_temp.weights() AS weights, pg_temp.copy_in_step() AS copy_in_step;
+
+-- A length changed between two intervals that "=" calls equal ('1 year' is 12 months of 30
+-- days for interval "=", 365.25 days as a fixed length) is a change: 0.9.0 skipped it (no
+-- recompute, the copy for pg_dump left behind).  0 | @ 360 days | t
+UPDATE reliability.settings SET score_window = '1 year';
+UPDATE reliability.settings SET score_window = '360 days';
+SELECT pg_temp.not_exact() AS not_exact, (SELECT c.score_window FROM reliability._settings_copy c) AS copied_window,
+       pg_temp.copy_in_step() AS copy_in_step;
+UPDATE reliability.settings SET score_window = DEFAULT;
+
+-- A change of stale_after alone recomputes every row as refresh() does, auto-blacklist
+-- included (SPEC §5): the auto entry deleted meanwhile is back.  3, 3, 0
+UPDATE reliability.settings SET auto_blacklist_below = 100, min_history = '1 hour';
+SELECT count(*) AS auto_entries FROM reliability.blacklist b JOIN reliability.machines m USING (machine_id)
+ WHERE m.provider = 'settings-changes' AND b.kind = 'auto';
+DELETE FROM reliability.blacklist;
+UPDATE reliability.settings SET stale_after = '2 days';
+SELECT count(*) AS auto_entries_again FROM reliability.blacklist b JOIN reliability.machines m USING (machine_id)
+ WHERE m.provider = 'settings-changes' AND b.kind = 'auto';
+SELECT pg_temp.not_exact() AS not_exact;
+-- The same row again is no change: nothing recomputed, no entry written.  0
+DELETE FROM reliability.blacklist;
+UPDATE reliability.settings SET stale_after = '2 days';
+SELECT count(*) AS entries_after_no_change FROM reliability.blacklist;
+UPDATE reliability.settings SET auto_blacklist_below = DEFAULT, min_history = DEFAULT, stale_after = DEFAULT;
