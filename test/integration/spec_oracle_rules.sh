@@ -14,37 +14,12 @@
 # One line per seed, then "spec_oracle_rules: N passed, M failed"; exits 1 on a mismatch.
 TEST=spec_oracle_rules
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PYTHON=${PYTHON:-/usr/bin/python3}   # Debian's, with python3-psycopg2
+source "$(dirname "${BASH_SOURCE[0]}")/oracle_lib.sh"
 SEEDS=${SEEDS:-"1 2 3 4 5 6"}   # seed S: auto-blacklist profile S % 3, time zone S % 4, deploy profiles in an order of its own
-
-if ! "$PYTHON" -c 'import psycopg2' 2>/dev/null; then
-    not_ok "$PYTHON lacks psycopg2 (apt-get install python3-psycopg2)"
-    finish
-fi
+ORACLE_NOTES='^(AMBIGUOUS|spec_oracle_rules: seed [0-9]+: time zone)'
 
 for seed in $SEEDS; do
-    DB=reliability_spec_oracle_rules_$seed
-    if ! fresh_db "$DB" || ! q -c "SET client_min_messages = warning" -c "CREATE EXTENSION reliability" >/dev/null; then
-        not_ok "seed $seed: cannot create $DB with the extension"
-        continue
-    fi
-    out=$WORK/seed_$seed.out
-    start=$SECONDS
-    timeout --kill-after=10 120 "$PYTHON" "$HERE/spec_oracle_rules.py" --db "$DB" --seed "$seed" \
-        ${VERBOSE:+--verbose} >"$out" 2>&1
-    rc=$?
-    summary=$(grep -E '^spec_oracle_rules: seed [0-9]+: [0-9]+ comparisons' "$out" | tail -1)
-    if [ "$rc" -eq 0 ] && [ -n "$summary" ]; then
-        ok "seed $seed: ${summary#"spec_oracle_rules: seed $seed: "} in $((SECONDS - start)) s"
-    else
-        not_ok "seed $seed (exit $rc, $((SECONDS - start)) s): ${summary:-the script did not finish}"
-        grep -E '^(MISMATCH|spec_oracle_rules: seed [0-9]+: [0-9]+ mismatches in|Traceback|  |[a-zA-Z.]*(Error|Exception))' "$out" \
-            | head -n "${LINES_PER_SEED:-60}" | sed 's/^/        /'
-    fi
-    grep -E '^AMBIGUOUS' "$out" | sort -t: -k1,1 -u | cut -c1-400 | sed 's/^/        /'   # one per kind
-    grep -E '^spec_oracle_rules: seed [0-9]+: time zone' "$out" | cut -c1-400 | sed 's/^/        /'
-    drop_db "$DB"
+    run_oracle_seed spec_oracle_rules "$seed" 120
 done
 DB=reliability_spec_oracle_rules
 finish
