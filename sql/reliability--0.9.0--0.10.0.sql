@@ -47,6 +47,25 @@ BEGIN
 END
 $$;
 
+-- A database where 0.9.0 or earlier skipped such a change still has the old row in the copy
+-- for pg_dump, and a cache computed with it: bring the copy in step, then recompute (on a
+-- coordinator, send the settings to the servers, whose own triggers recompute).
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM reliability.settings s, reliability._settings_copy c WHERE NOT (s OPERATOR(pg_catalog.*=) c)) THEN
+        ALTER TABLE reliability._settings_copy DISABLE TRIGGER settings_copy_refuse_update;
+        EXECUTE 'UPDATE reliability._settings_copy SET ' OPERATOR(pg_catalog.||) reliability._settings_columns('%I = ($1).%I')
+          USING (SELECT s FROM reliability.settings s);
+        ALTER TABLE reliability._settings_copy ENABLE TRIGGER settings_copy_refuse_update;
+        IF reliability._distributed() THEN
+            PERFORM reliability._settings_push(s) FROM reliability.settings s;
+        ELSE
+            PERFORM reliability.rebuild();
+        END IF;
+    END IF;
+END
+$$;
+
 -- A coordinator made from now on gets settings_to_shards with *= as well.
 CREATE OR REPLACE FUNCTION reliability.distribute(servers text[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
