@@ -3,10 +3,16 @@
 # between two lengths that interval "=" calls equal ('1 year' and '360 days': 12 months of 30
 # days, but 365.25 and 360 days as fixed lengths), so the cache stayed computed with the old
 # window and the copy of the settings for pg_dump kept the old row. ALTER EXTENSION UPDATE
-# brings the copy in step and recomputes; a database without such a miss is left alone.
+# brings the copy in step and recomputes; a database without such a miss is left alone. A
+# coordinator (whose servers the change never reached) sends the settings to its servers.
 TEST=upgrade_repairs DB=reliability_upgrade_repairs
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SHARDS=$WORK/shards
 FROM=0.9.0
+cluster() { bash "$REPO/scripts/shard-cluster.sh" "$@"; }
+shard() { local k=$1; shift; cluster psql "$SHARDS" "$k" -At "$@"; }
+trap 'cluster down "$SHARDS" >/dev/null 2>&1; cleanup_work' EXIT
 
 fresh_db "$DB"
 q >/dev/null <<'SQL' || { not_ok "a fleet at 0.9.0 could not be made"; finish; }
@@ -44,4 +50,27 @@ before=$(q -c "SELECT computed_at FROM reliability.scores")
 q -c "SET client_min_messages = warning" -c "ALTER EXTENSION reliability UPDATE" >/dev/null
 [ "$(q -c "SELECT computed_at FROM reliability.scores")" = "$before" ] && [ -z "$(cache_problems)" ] &&
     ok "without a missed change the update recomputes nothing" || not_ok "the update recomputed a database in step"
+drop_db "$DB"
+
+# A coordinator over two servers at 0.9.0: the second change reached neither server.
+DB=reliability_upgrade_repairs_coordinator
+RELIABILITY_VERSION=$FROM cluster up "$SHARDS" 2 >/dev/null || { not_ok "cannot start the shard servers at $FROM"; finish; }
+RELIABILITY_VERSION=$FROM cluster coordinator "$SHARDS" "$DB" >/dev/null || { not_ok "distribute() at $FROM failed"; finish; }
+out=$(q 2>&1 >/dev/null <<'SQL') || { not_ok "the coordinator's fleet could not be written: $out"; finish; }
+SELECT reliability.observe(array_agg(text 'repair'), array_agg('m' || k), array_agg(now() - g * interval '6 hours'),
+                           array_agg((g + k) % 5 <> 0))
+  FROM generate_series(1, 1600) g, generate_series(1, 4) k;
+UPDATE reliability.settings SET score_window = '1 year';
+UPDATE reliability.settings SET score_window = '360 days';
+SQL
+windows() { echo "$(shard 1 -c "SELECT score_window FROM reliability.settings")/$(shard 2 -c "SELECT score_window FROM reliability.settings")"; }
+[ "$(windows)" = "1 year/1 year" ] && ok "$FROM: the servers kept '1 year'" || not_ok "servers' score_window at $FROM: $(windows)"
+for k in 1 2; do
+    shard "$k" -c "ALTER EXTENSION reliability UPDATE" >/dev/null || not_ok "updating server $k failed"
+done
+q -c "SET client_min_messages = warning" -c "ALTER EXTENSION reliability UPDATE" >/dev/null || not_ok "updating the coordinator failed"
+[ "$(windows)" = "360 days/360 days" ] && ok "the update sent the settings in force to both servers" || not_ok "servers' score_window: $(windows)"
+for k in 1 2; do
+    check "server $k: every cached row exact for the settings in force" "$(shard "$k" <<<"$CACHE_PROBLEMS_SQL" 2>&1)"
+done
 finish
