@@ -590,12 +590,12 @@ int64 update_cache(const CacheRequest& r) {
     MemoryContext spi_context = MemoryContextSwitchTo(chunk_context);
     check_statements();
     const Oid settings_copy = r.mode == CacheMode::Truncated ? InvalidOid : settings_copy_relid();  // looked up once
+    const bool creates_rows = r.create_missing && r.emit_to == nullptr;
     bool unlocked = may_read_unlocked(r, settings_copy);
-    if (r.mode != CacheMode::Truncated)
-        lock_tables((r.create_missing && r.emit_to == nullptr) || unlocked ? settings_copy : InvalidOid);
+    if (r.mode != CacheMode::Truncated) lock_tables(creates_rows || unlocked ? settings_copy : InvalidOid);
     // The lock an UPDATE takes: no trigger on the cache comes or goes until the transaction ends.
     if (unlocked) unlocked = scores_writable_in_place(RowExclusiveLock);
-    if (r.create_missing && r.emit_to == nullptr) create_missing_rows(r);
+    if (creates_rows) create_missing_rows(r);
 
     const bool hints = r.emit_to == nullptr && check_hints();
     ScoreParameters params;
