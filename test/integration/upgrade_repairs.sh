@@ -31,7 +31,6 @@ SQL
     ok "$FROM skipped the change from '1 year' to '360 days': copy and cache still have the year" ||
     not_ok "$FROM was expected to skip that change (copy: $(q -c "SELECT score_window FROM reliability._settings_copy"))"
 
-before=$(q -c "SELECT string_agg(s.machine_id || ':' || s.computed_at, ',' ORDER BY s.machine_id) FROM reliability.scores s")
 q -c "SET client_min_messages = warning" -c "ALTER EXTENSION reliability UPDATE" >/dev/null &&
     ok "ALTER EXTENSION reliability UPDATE to $(q -c "SELECT extversion FROM pg_extension WHERE extname = 'reliability'")" ||
     not_ok "the update failed"
