@@ -56,6 +56,14 @@ cleanup_work() {
 }
 trap cleanup_work EXIT
 
+# Shard servers for the tests that need them (scripts/shard-cluster.sh), in $SHARDS:
+# cluster up|coordinator|down|psql …, and shard K [ARG…] for psql -At on server K. A test that
+# starts them also stops them in its EXIT trap (cluster down "$SHARDS").
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SHARDS=$WORK/shards
+cluster() { bash "$REPO/scripts/shard-cluster.sh" "$@"; }
+shard() { local k=$1; shift; cluster psql "$SHARDS" "$k" -At "$@"; }
+
 # finish: drop $DB (unless KEEP_DB=1), print the closing line and exit with the verdict.
 finish() {
     drop_db "$DB"

@@ -11,10 +11,7 @@
 # wrong answer (and no partial write).
 TEST=shards DB=reliability_shards_coord
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SINGLE=reliability_shards_single
-SHARDS=$WORK/shards
-cluster() { bash "$REPO/scripts/shard-cluster.sh" "$@"; }
 trap 'cluster down "$SHARDS" >/dev/null 2>&1; drop_db "$SINGLE"; cleanup_work' EXIT
 MACHINES=${MACHINES:-120}
 

@@ -7,11 +7,7 @@
 # cluster keeps working: a new poll cycle leaves every server's cache exact.
 TEST=shards_upgrade DB=reliability_shards_upgrade
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SHARDS=$WORK/shards
 FROM=0.7.0
-cluster() { bash "$REPO/scripts/shard-cluster.sh" "$@"; }
-shard() { local k=$1; shift; cluster psql "$SHARDS" "$k" -At "$@"; }
 trap 'cluster down "$SHARDS" >/dev/null 2>&1; cleanup_work' EXIT
 
 TO=$(q_in postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'reliability'")

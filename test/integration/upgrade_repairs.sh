@@ -7,11 +7,7 @@
 # coordinator (whose servers the change never reached) sends the settings to its servers.
 TEST=upgrade_repairs DB=reliability_upgrade_repairs
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SHARDS=$WORK/shards
 FROM=0.9.0
-cluster() { bash "$REPO/scripts/shard-cluster.sh" "$@"; }
-shard() { local k=$1; shift; cluster psql "$SHARDS" "$k" -At "$@"; }
 trap 'cluster down "$SHARDS" >/dev/null 2>&1; cleanup_work' EXIT
 
 fresh_db "$DB"
